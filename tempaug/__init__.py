@@ -1,0 +1,84 @@
+"""tempaug: composable, replayable augmentation for video clips (T,C,H,W) and batches (B,T,C,H,W).
+
+Example:
+    >>> import torch
+    >>> from tempaug import Compose, TemporalReverse, SpeedJitter
+    >>> aug = Compose([TemporalReverse(p=0.5), SpeedJitter(speed=(0.5, 2.0))])
+    >>> batch = torch.randint(0, 256, (2, 16, 3, 32, 32), dtype=torch.uint8)
+    >>> out, params = aug(batch, return_params=True)
+    >>> torch.equal(aug.apply(batch, params), out)
+    True
+"""
+
+__version__ = "0.1.0"
+
+from .core import (
+    FORMAT_VERSION,
+    Compose,
+    DTypeError,
+    InvalidArgumentError,
+    InvalidInputError,
+    OneOf,
+    Params,
+    RandomApply,
+    SerializationError,
+    ShapeError,
+    SomeOf,
+    TempaugError,
+    TemporalTransform,
+    Transform,
+    from_dict,
+    from_tchw,
+    load,
+    nan_check,
+    registered_names,
+    save,
+    set_nan_check,
+    to_tchw,
+)
+from .functional.temporal import resample
+from .ops import (
+    FrameDrop,
+    FrameDuplicate,
+    FrameInterpolate,
+    SpeedJitter,
+    TemporalCrop,
+    TemporalReverse,
+    TemporalSubsample,
+    TimeWarp,
+)
+
+__all__ = [
+    "__version__",
+    "FORMAT_VERSION",
+    "Compose",
+    "OneOf",
+    "SomeOf",
+    "RandomApply",
+    "Transform",
+    "TemporalTransform",
+    "Params",
+    "TemporalReverse",
+    "TemporalCrop",
+    "TemporalSubsample",
+    "SpeedJitter",
+    "FrameInterpolate",
+    "FrameDrop",
+    "FrameDuplicate",
+    "TimeWarp",
+    "resample",
+    "from_dict",
+    "save",
+    "load",
+    "registered_names",
+    "to_tchw",
+    "from_tchw",
+    "set_nan_check",
+    "nan_check",
+    "TempaugError",
+    "InvalidArgumentError",
+    "ShapeError",
+    "InvalidInputError",
+    "DTypeError",
+    "SerializationError",
+]

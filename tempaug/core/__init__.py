@@ -1,0 +1,48 @@
+"""The algebra: transform base, params, containers, registry and serialisation, rng, layouts, errors."""
+
+from .containers import Compose, ComposeParams, OneOf, OneOfParams, RandomApply, RandomApplyParams, SomeOf, SomeOfParams
+from .errors import (
+    DTypeError,
+    InvalidArgumentError,
+    InvalidInputError,
+    SerializationError,
+    ShapeError,
+    TempaugError,
+)
+from .layout import from_tchw, to_tchw
+from .params import Params, params_from_dict
+from .registry import FORMAT_VERSION, REGISTRY, from_dict, load, registered_names, save
+from .transform import TemporalParams, TemporalTransform, Transform
+from .validation import nan_check, set_nan_check
+
+__all__ = [
+    "Compose",
+    "ComposeParams",
+    "OneOf",
+    "OneOfParams",
+    "RandomApply",
+    "RandomApplyParams",
+    "SomeOf",
+    "SomeOfParams",
+    "DTypeError",
+    "InvalidArgumentError",
+    "InvalidInputError",
+    "SerializationError",
+    "ShapeError",
+    "TempaugError",
+    "from_tchw",
+    "to_tchw",
+    "Params",
+    "params_from_dict",
+    "FORMAT_VERSION",
+    "REGISTRY",
+    "from_dict",
+    "load",
+    "registered_names",
+    "save",
+    "TemporalParams",
+    "TemporalTransform",
+    "Transform",
+    "nan_check",
+    "set_nan_check",
+]

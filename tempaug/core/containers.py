@@ -1,0 +1,401 @@
+"""Containers: Compose, OneOf, SomeOf, RandomApply.
+
+Containers record every choice in their params (which child, which subset, the
+``p`` gate), so ``apply(x, params)`` replays exactly. Runs of temporal ops fold
+into one resampling of the frames; the result is bit-for-bit the step-by-step
+result (two ops that both blend frames are never folded together).
+
+Example:
+    >>> import torch, tempaug
+    >>> aug = tempaug.Compose([tempaug.TemporalReverse(p=0.5), tempaug.SpeedJitter(speed=(0.5, 2.0))])
+    >>> batch = torch.rand(4, 16, 3, 8, 8)
+    >>> out, params = aug(batch, generator=torch.Generator().manual_seed(0), return_params=True)
+    >>> torch.equal(aug.apply(batch, params), out)
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Sequence
+
+import torch
+from torch import Tensor
+
+from ..functional.temporal import TimeMap, apply_map, compose_maps, identity_map, select_maps
+from . import rng
+from .errors import InvalidArgumentError, ShapeError
+from .params import Params
+from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
+from .validation import check_probability
+
+__all__ = ["Compose", "OneOf", "SomeOf", "RandomApply", "ComposeParams", "OneOfParams", "SomeOfParams", "RandomApplyParams"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ComposeParams(Params):
+    """Params of :class:`Compose`: its gate and each child's params, in order."""
+
+    children: tuple[Params, ...]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class OneOfParams(Params):
+    """Params of :class:`OneOf`: ``choice`` (B,) long is the child each sample ran."""
+
+    choice: Tensor
+    children: tuple[Params, ...]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SomeOfParams(Params):
+    """Params of :class:`SomeOf`: ``chosen`` (B, K) bool marks the children each sample ran."""
+
+    chosen: Tensor
+    children: tuple[Params, ...]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RandomApplyParams(Params):
+    """Params of :class:`RandomApply`: the gate and the child's params."""
+
+    children: tuple[Params, ...]
+
+
+def _check_transforms(op: str, transforms: Any, minimum: int) -> list[Transform]:
+    if isinstance(transforms, Transform) or not isinstance(transforms, Sequence):
+        raise InvalidArgumentError(f"{op}: transforms must be a list of transforms, got {type(transforms).__name__}")
+    items = list(transforms)
+    for i, t in enumerate(items):
+        if not isinstance(t, Transform):
+            raise InvalidArgumentError(f"{op}: transforms[{i}] is a {type(t).__name__}, not a tempaug transform")
+    if len(items) < minimum:
+        raise InvalidArgumentError(f"{op}: needs at least {minimum} transform(s), got {len(items)}")
+    return items
+
+
+def _fold(maps: Sequence[TimeMap]) -> TimeMap | None:
+    """One map for a chain of maps, or None when two of them blend."""
+    acc = maps[0]
+    for m in maps[1:]:
+        acc = compose_maps(acc, m)
+        if acc is None:
+            return None
+    return acc
+
+
+class _Container(Transform):
+    abstract = True
+    transforms: list[Transform]
+
+    def children(self) -> tuple[Transform, ...]:
+        return tuple(self.transforms)
+
+    @property
+    def blends(self) -> bool:  # type: ignore[override]
+        return any(t.blends for t in self.transforms)
+
+    def _check_params(self, params: Params, shape: Shape) -> None:
+        super()._check_params(params, shape)
+        children = params.children  # type: ignore[attr-defined]
+        if len(children) != len(self.transforms):
+            raise ShapeError(f"{self.name}: params hold {len(children)} children, the container has {len(self.transforms)}")
+
+    def _child_shapes(self, shape: Shape) -> list[Shape]:
+        return [t._output_shape(shape) for t in self.transforms]
+
+    def _require_same_shape(self, shape: Shape, why: str) -> None:
+        for t, out in zip(self.transforms, self._child_shapes(shape)):
+            if out != shape:
+                raise ShapeError(f"{self.name}: {t.name} turns {shape} into {out}, but {why}")
+
+
+class Compose(_Container):
+    """Apply transforms in order; runs of temporal ops fold into one resampling.
+
+    Args:
+        transforms: the ops, applied first to last.
+        p: probability that the whole pipeline runs for a sample (needs a shape-keeping pipeline when < 1).
+        fuse: fold consecutive temporal ops into one pass over the frames (exact; on by default).
+
+    Example:
+        >>> import torch, tempaug
+        >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.TemporalCrop(4, mode="start")])
+        >>> aug(torch.arange(8.0).view(8, 1, 1, 1)).flatten().tolist()
+        [7.0, 6.0, 5.0, 4.0]
+    """
+
+    def __init__(self, transforms: Sequence[Transform], p: float = 1.0, fuse: bool = True) -> None:
+        super().__init__(p=p)
+        self.transforms = _check_transforms(self.name, transforms, 0)
+        self.fuse = bool(fuse)
+
+    params_type: ClassVar[type[Params]] = ComposeParams
+
+    @property
+    def temporal(self) -> bool:  # type: ignore[override]
+        return self.fuse and all(t.temporal for t in self.transforms) and sum(t.blends for t in self.transforms) <= 1
+
+    def _check_shape(self, shape: Shape) -> None:
+        for t in self.transforms:
+            t._check_shape(shape)
+            shape = t._output_shape(shape)
+
+    def _output_shape(self, shape: Shape) -> Shape:
+        for t in self.transforms:
+            shape = t._output_shape(shape)
+        return shape
+
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+        applied = rng.gate(shape[0], self.p, generator)
+        children = []
+        for t in self.transforms:
+            children.append(t.sample(shape, generator))
+            shape = t._output_shape(shape)
+        return ComposeParams(applied=applied, children=tuple(children))
+
+    def time_map(self, params: Params, length: int) -> TimeMap:
+        """The whole pipeline as one TimeMap (temporal pipelines only)."""
+        maps, input_length = [], length
+        for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
+            maps.append(t.time_map(cp, length))
+            length = maps[-1].length
+        folded = _fold(maps) if maps else identity_map(params.batch_size, length, params.device)
+        if folded is None:  # pragma: no cover - excluded by `temporal`
+            raise InvalidArgumentError(f"{self.name}: two frame-blending ops cannot fold into one map")
+        if self.p < 1.0:
+            folded = gated_time_map(folded, params.applied, input_length, self.name)
+        return folded
+
+    def _run(self, x: Tensor, params: Params) -> Tensor:
+        pending: TimeMap | None = None
+        for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
+            if self.fuse and t.temporal:
+                m = t.time_map(cp, x.shape[1] if pending is None else pending.length)
+                folded = m if pending is None else compose_maps(pending, m)
+                if folded is None:
+                    x, folded = apply_map(x, pending), m  # type: ignore[arg-type]
+                pending = folded
+                continue
+            if pending is not None:
+                x, pending = apply_map(x, pending), None
+            x = t._apply(x, cp)
+        return apply_map(x, pending) if pending is not None else x
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        if self.temporal:
+            return apply_map(x, self.time_map(params, x.shape[1]))
+        if self.p < 1.0:
+            return apply_where(self._run, x, params, params.applied)
+        return self._run(x, params)
+
+
+class OneOf(_Container):
+    """Each sample runs one child, picked with probability proportional to ``weights``.
+
+    All children must give the same output shape. The pick is recorded in
+    ``params.choice``.
+
+    Example:
+        >>> import torch, tempaug
+        >>> aug = tempaug.OneOf([tempaug.TemporalReverse(), tempaug.TemporalCrop(8, mode="start")], weights=[1, 0])
+        >>> aug(torch.arange(8.0).view(8, 1, 1, 1)).flatten().tolist()
+        [7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0]
+    """
+
+    params_type: ClassVar[type[Params]] = OneOfParams
+
+    def __init__(self, transforms: Sequence[Transform], weights: Sequence[float] | None = None, p: float = 1.0) -> None:
+        super().__init__(p=p)
+        self.transforms = _check_transforms(self.name, transforms, 1)
+        if weights is not None:
+            weights = [float(w) for w in weights]
+            if len(weights) != len(self.transforms) or any(w < 0 for w in weights) or sum(weights) <= 0:
+                raise InvalidArgumentError(
+                    f"{self.name}: weights must be {len(self.transforms)} non-negative numbers with a positive sum, "
+                    f"got {weights}"
+                )
+        self.weights = weights
+
+    @property
+    def temporal(self) -> bool:  # type: ignore[override]
+        return all(t.temporal for t in self.transforms)
+
+    def _check_shape(self, shape: Shape) -> None:
+        for t in self.transforms:
+            t._check_shape(shape)
+        outs = self._child_shapes(shape)
+        if len(set(outs)) > 1:
+            raise ShapeError(
+                f"{self.name}: children give different output shapes for input {shape}: "
+                + ", ".join(f"{t.name} -> {o}" for t, o in zip(self.transforms, outs))
+            )
+
+    def _output_shape(self, shape: Shape) -> Shape:
+        return self.transforms[0]._output_shape(shape)
+
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+        b = shape[0]
+        applied = rng.gate(b, self.p, generator)
+        k = len(self.transforms)
+        if k == 1:
+            choice = torch.zeros(b, dtype=torch.long, device=applied.device)
+        else:
+            w = torch.tensor(self.weights or [1.0] * k, dtype=torch.float32, device=applied.device)
+            u = rng.rand((b, 1), generator)
+            cdf = torch.cumsum(w / w.sum(), 0)
+            choice = torch.searchsorted(cdf, u.contiguous(), right=True).squeeze(1).clamp_(max=k - 1)
+        children = tuple(t.sample(shape, generator) for t in self.transforms)
+        return OneOfParams(applied=applied, choice=choice, children=children)
+
+    def time_map(self, params: Params, length: int) -> TimeMap:
+        """Per sample, the chosen child's TimeMap (temporal children only)."""
+        maps = [t.time_map(cp, length) for t, cp in zip(self.transforms, params.children)]  # type: ignore[attr-defined]
+        chosen = select_maps(maps, params.choice)  # type: ignore[attr-defined]
+        return gated_time_map(chosen, params.applied, length, self.name) if self.p < 1.0 else chosen
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        if self.temporal:
+            return apply_map(x, self.time_map(params, x.shape[1]))
+        choice = params.choice if self.p >= 1.0 else torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
+        out_shape = (x.shape[0], *self._output_shape(tuple(x.shape))[1:])
+        return apply_select([t._apply for t in self.transforms], x, params.children, choice, out_shape)  # type: ignore[attr-defined]
+
+
+class SomeOf(_Container):
+    """Each sample runs a random subset of the children, in the listed order.
+
+    Args:
+        transforms: the candidate ops; each must keep the shape unless ``n`` picks them all.
+        n: how many children per sample: an int, or a ``(lo, hi)`` range drawn per sample.
+        p: probability that the container runs at all for a sample.
+        fuse: fold runs of temporal children into one resampling (exact).
+
+    Example:
+        >>> import torch, tempaug
+        >>> aug = tempaug.SomeOf([tempaug.TemporalReverse(), tempaug.FrameDrop(2)], n=(0, 2))
+        >>> params = aug.sample((4, 8, 3, 8, 8))
+        >>> params.chosen.shape
+        torch.Size([4, 2])
+    """
+
+    params_type: ClassVar[type[Params]] = SomeOfParams
+
+    def __init__(
+        self, transforms: Sequence[Transform], n: int | Sequence[int] = 1, p: float = 1.0, fuse: bool = True
+    ) -> None:
+        super().__init__(p=p)
+        self.transforms = _check_transforms(self.name, transforms, 1)
+        k = len(self.transforms)
+        pair = (n, n) if isinstance(n, int) and not isinstance(n, bool) else n
+        if (
+            not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            or not 0 <= pair[0] <= pair[1] <= k
+        ):
+            raise InvalidArgumentError(f"{self.name}: n must be an int or a (lo, hi) pair with 0 <= lo <= hi <= {k}, got {n!r}")
+        self.n = n if isinstance(n, int) else (int(pair[0]), int(pair[1]))
+        self._range = (int(pair[0]), int(pair[1]))
+        self.fuse = bool(fuse)
+
+    @property
+    def _takes_all(self) -> bool:
+        return self._range[0] == len(self.transforms) and self.p >= 1.0
+
+    @property
+    def temporal(self) -> bool:  # type: ignore[override]
+        return self.fuse and all(t.temporal for t in self.transforms) and sum(t.blends for t in self.transforms) <= 1
+
+    def _check_shape(self, shape: Shape) -> None:
+        if self._takes_all:
+            return Compose(self.transforms)._check_shape(shape)
+        for t in self.transforms:
+            t._check_shape(shape)
+        self._require_same_shape(shape, "SomeOf skips children for some samples, so each must keep the shape")
+
+    def _output_shape(self, shape: Shape) -> Shape:
+        for t in self.transforms:
+            shape = t._output_shape(shape)
+        return shape
+
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+        b, k = shape[0], len(self.transforms)
+        applied = rng.gate(b, self.p, generator)
+        lo, hi = self._range
+        count = rng.randint(lo, hi, (b,), generator) if lo != hi else torch.full((b,), lo, device=applied.device)
+        chosen = (rng.ranks(rng.rand((b, k), generator)) < count.view(-1, 1)) & applied.view(-1, 1)
+        children = []
+        for t in self.transforms:
+            children.append(t.sample(shape, generator))
+            shape = t._output_shape(shape)
+        return SomeOfParams(applied=applied, chosen=chosen, children=tuple(children))
+
+    def time_map(self, params: Params, length: int) -> TimeMap:
+        """The chosen children's TimeMaps folded into one (temporal children only)."""
+        maps = []
+        for i, (t, cp) in enumerate(zip(self.transforms, params.children)):  # type: ignore[attr-defined]
+            m = t.time_map(cp, length)
+            maps.append(m if self._takes_all else gated_time_map(m, params.chosen[:, i], length, self.name))  # type: ignore[attr-defined]
+            length = m.length
+        folded = _fold(maps)
+        assert folded is not None  # excluded by `temporal`
+        return folded
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        if self.temporal:
+            return apply_map(x, self.time_map(params, x.shape[1]))
+        for i, (t, cp) in enumerate(zip(self.transforms, params.children)):  # type: ignore[attr-defined]
+            x = t._apply(x, cp) if self._takes_all else apply_where(t._apply, x, cp, params.chosen[:, i])  # type: ignore[attr-defined]
+        return x
+
+
+class RandomApply(_Container):
+    """Run ``transform`` on each sample with probability ``p`` (the child must keep the shape).
+
+    Example:
+        >>> import torch, tempaug
+        >>> aug = tempaug.RandomApply(tempaug.TemporalReverse(), p=0.5)
+        >>> aug.sample((6, 4, 1, 2, 2), generator=torch.Generator().manual_seed(0)).applied.shape
+        torch.Size([6])
+    """
+
+    params_type: ClassVar[type[Params]] = RandomApplyParams
+
+    def __init__(self, transform: Transform, p: float = 0.5) -> None:
+        check_probability(type(self).__name__, "p", p)
+        super().__init__(p=p)
+        if isinstance(transform, Sequence) and not isinstance(transform, str):
+            transform = Compose(list(transform))
+        if not isinstance(transform, Transform):
+            raise InvalidArgumentError(f"{self.name}: transform must be a tempaug transform, got {type(transform).__name__}")
+        self.transform = transform
+        self.transforms = [transform]
+
+    @property
+    def temporal(self) -> bool:  # type: ignore[override]
+        return self.transform.temporal
+
+    def _check_shape(self, shape: Shape) -> None:
+        self.transform._check_shape(shape)
+        if self.p < 1.0:
+            self._require_same_shape(shape, "RandomApply with p < 1 leaves some samples as they are")
+
+    def _output_shape(self, shape: Shape) -> Shape:
+        return self.transform._output_shape(shape)
+
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+        applied = rng.gate(shape[0], self.p, generator)
+        return RandomApplyParams(applied=applied, children=(self.transform.sample(shape, generator),))
+
+    def time_map(self, params: Params, length: int) -> TimeMap:
+        """The child's TimeMap for gated samples, the identity for the rest."""
+        m = self.transform.time_map(params.children[0], length)  # type: ignore[attr-defined]
+        return gated_time_map(m, params.applied, length, self.name) if self.p < 1.0 else m
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        if self.temporal:
+            return apply_map(x, self.time_map(params, x.shape[1]))
+        if self.p >= 1.0:
+            return self.transform._apply(x, params.children[0])  # type: ignore[attr-defined]
+        return apply_where(self.transform._apply, x, params.children[0], params.applied)  # type: ignore[attr-defined]
