@@ -1,0 +1,109 @@
+"""Previews: lay clips side by side and write them as an animated GIF to look at.
+
+Example:
+    >>> import os, tempfile, torch
+    >>> from tempaug.io.preview import clip_grid, save_gif
+    >>> grid = clip_grid([torch.zeros(4, 3, 8, 8, dtype=torch.uint8)] * 2, labels=["a", "b"])
+    >>> path = save_gif(grid, os.path.join(tempfile.mkdtemp(), "x.gif"))
+    >>> os.path.getsize(path) > 0
+    True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from ..core.errors import ShapeError
+
+__all__ = ["to_uint8", "clip_grid", "save_gif"]
+
+
+def to_uint8(clip: Tensor) -> Tensor:
+    """A uint8 copy of a (T,C,H,W) clip: floats are taken as [0, 1] and clipped.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.io.preview import to_uint8
+        >>> to_uint8(torch.full((1, 1, 1, 1), 0.5)).item()
+        128
+    """
+    if clip.dtype == torch.uint8:
+        return clip
+    return (clip.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def clip_grid(clips: Sequence[Tensor], labels: Sequence[str] | None = None, pad: int = 2) -> Tensor:
+    """Clips of one frame size side by side as one (T,3,H',W') uint8 clip; shorter clips hold their last frame.
+
+    Args:
+        clips: (T_i,C,H,W) clips, C of 1 or 3, any T_i.
+        labels: optional captions drawn under each clip.
+        pad: pixels between clips.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.io.preview import clip_grid
+        >>> clip_grid([torch.zeros(2, 1, 8, 8), torch.zeros(3, 1, 8, 8)]).shape
+        torch.Size([3, 3, 8, 18])
+    """
+    if not clips:
+        raise ShapeError("clip_grid: no clips given")
+    h, w = clips[0].shape[-2:]
+    for c in clips:
+        if c.dim() != 4 or tuple(c.shape[-2:]) != (h, w) or c.shape[1] not in (1, 3):
+            raise ShapeError(f"clip_grid: every clip must be (T,1|3,{h},{w}), got {tuple(c.shape)}")
+    t = max(c.shape[0] for c in clips)
+    panels = []
+    for c in clips:
+        c = to_uint8(c).expand(-1, 3, -1, -1) if c.shape[1] == 1 else to_uint8(c)
+        if c.shape[0] < t:
+            c = torch.cat([c, c[-1:].expand(t - c.shape[0], -1, -1, -1)])
+        panels.append(c)
+    gap = torch.full((t, 3, h, pad), 255, dtype=torch.uint8)
+    row = torch.cat([x for p in panels for x in (p, gap)][:-1], dim=-1)
+    if labels:
+        row = torch.cat([row, _caption_strip(labels, t, w, pad, row.shape[-1])], dim=-2)
+    return row
+
+
+def _caption_strip(labels: Sequence[str], t: int, w: int, pad: int, width: int) -> Tensor:
+    from PIL import Image, ImageDraw
+
+    strip = Image.new("RGB", (width, 12), (255, 255, 255))
+    draw = ImageDraw.Draw(strip)
+    for i, label in enumerate(labels):
+        draw.text((i * (w + pad) + 1, 0), label[: max(1, w // 6)], fill=(0, 0, 0))
+    arr = torch.frombuffer(bytearray(strip.tobytes()), dtype=torch.uint8).view(12, width, 3)
+    return arr.permute(2, 0, 1).unsqueeze(0).expand(t, -1, -1, -1)
+
+
+def save_gif(clip: Tensor, path: str | os.PathLike[str], fps: float = 8.0, scale: int = 1) -> Path:
+    """Write a (T,C,H,W) clip (uint8, or float in [0, 1]) as a looping GIF; the file is replaced atomically.
+
+    Example:
+        >>> import os, tempfile, torch
+        >>> from tempaug.io.preview import save_gif
+        >>> p = save_gif(torch.rand(3, 3, 8, 8), os.path.join(tempfile.mkdtemp(), "c.gif"), scale=2)
+        >>> p.suffix
+        '.gif'
+    """
+    from PIL import Image
+
+    if clip.dim() != 4 or clip.shape[1] not in (1, 3):
+        raise ShapeError(f"save_gif: expected a (T,1|3,H,W) clip, got {tuple(clip.shape)}")
+    frames = to_uint8(clip.cpu())
+    if frames.shape[1] == 1:
+        frames = frames.expand(-1, 3, -1, -1)
+    if scale > 1:
+        frames = frames.repeat_interleave(scale, dim=-2).repeat_interleave(scale, dim=-1)
+    images = [Image.fromarray(f.permute(1, 2, 0).contiguous().numpy()) for f in frames]
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    os.replace(tmp, path)
+    return path
