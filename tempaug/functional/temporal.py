@@ -222,8 +222,10 @@ def _blend(first: Tensor, second: Tensor, weight: Tensor) -> Tensor:
     """(1 - w) * first + w * second per frame; whole-number weights copy ``first`` exactly (NaN-safe)."""
     w = weight.view(*weight.shape, *([1] * (first.dim() - weight.dim())))
     if first.dtype == torch.uint8:
+        # A convex blend of values in [0, 255] stays in [0, 255] (up to float noise that rounding
+        # removes), so round and cast without a clamp: uint8 results are rounded, never wrapped.
         mixed = torch.lerp(first.to(torch.float32), second.to(torch.float32), w)
-        return mixed.round_().clamp_(0, 255).to(torch.uint8)
+        return mixed.round_().to(torch.uint8)
     compute = first.dtype if first.dtype in (torch.float32, torch.float64) else torch.float32
     mixed = torch.lerp(first.to(compute), second.to(compute), w.to(compute)).to(first.dtype)
     return torch.where(w == 0, first, mixed)

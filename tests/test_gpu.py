@@ -1,0 +1,55 @@
+"""On a CUDA device: work stays on the device, with no host synchronisation inside ``apply``.
+
+Skipped where no GPU is present.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import tempaug
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+PIPELINES = {
+    "reverse": lambda: tempaug.TemporalReverse(p=0.5),
+    "speed": lambda: tempaug.SpeedJitter(speed=(0.5, 2.0), boundary="loop", vary="smooth"),
+    "compose": lambda: tempaug.Compose(
+        [tempaug.TemporalCrop(12), tempaug.TemporalReverse(p=0.5), tempaug.SpeedJitter(length=8), tempaug.FrameDrop(2)]
+    ),
+    "one_of": lambda: tempaug.OneOf([tempaug.TimeWarp(), tempaug.FrameDuplicate(3), tempaug.TemporalReverse()]),
+    "some_of_unfused": lambda: tempaug.SomeOf(
+        [tempaug.TimeWarp(), tempaug.SpeedJitter(), tempaug.TemporalReverse()], n=(0, 3), fuse=False
+    ),
+    "random_apply": lambda: tempaug.RandomApply(tempaug.Compose([tempaug.FrameDrop(2), tempaug.TimeWarp()], fuse=False)),
+}
+
+
+@cuda
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32, torch.float16])
+def test_apply_on_cuda_matches_cpu_without_host_sync(name: str, dtype: torch.dtype) -> None:
+    op = PIPELINES[name]()
+    g = torch.Generator().manual_seed(0)
+    x_cpu = (torch.rand(6, 16, 3, 8, 8, generator=g) * (255 if dtype == torch.uint8 else 1)).to(dtype)
+    params = op.sample(x_cpu.shape, generator=g)
+    expected = op.apply(x_cpu, params)
+    x = x_cpu.cuda()
+    dev_params = params.to("cuda")
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        out = op.apply(x, dev_params)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert out.device == x.device and out.dtype == dtype
+    assert torch.equal(out.cpu(), expected)
+
+
+@cuda
+def test_call_with_a_cuda_generator_draws_on_the_device() -> None:
+    g = torch.Generator(device="cuda").manual_seed(0)
+    x = torch.rand(4, 16, 3, 8, 8, device="cuda")
+    out, params = tempaug.SpeedJitter()(x, generator=g, return_params=True)
+    assert params.device.type == "cuda" and out.device.type == "cuda"
