@@ -4,6 +4,7 @@ Example:
     >>> import os, tempfile
     >>> from tempaug.demo import main
     >>> main(["--out", os.path.join(tempfile.mkdtemp(), "demo.gif"), "--frames", "8", "--size", "32"])
+    tempaug demo: 9 augmentations of a 8-frame 32x32 clip -> ...
     0
 """
 

@@ -27,7 +27,6 @@ from . import rng
 from .errors import InvalidArgumentError, ShapeError
 from .params import Params
 from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
-from .validation import check_probability
 
 __all__ = ["Compose", "OneOf", "SomeOf", "RandomApply", "ComposeParams", "OneOfParams", "SomeOfParams", "RandomApplyParams"]
 
@@ -363,7 +362,6 @@ class RandomApply(_Container):
     params_type: ClassVar[type[Params]] = RandomApplyParams
 
     def __init__(self, transform: Transform, p: float = 0.5) -> None:
-        check_probability(type(self).__name__, "p", p)
         super().__init__(p=p)
         if isinstance(transform, Sequence) and not isinstance(transform, str):
             transform = Compose(list(transform))
