@@ -446,7 +446,6 @@ def test_container_params_with_the_wrong_number_of_children_raise_shape_error() 
         aug.apply(x, short)
 
 
-@pytest.mark.xfail(reason="BUG: containers do not check their children's params type in apply", strict=True)
 @pytest.mark.parametrize("fuse", [True, False])
 def test_container_params_with_children_of_the_wrong_type_raise_dtype_error(fuse: bool) -> None:
     aug = Compose([TemporalReverse(), TemporalCrop(4)], fuse=fuse)
@@ -459,7 +458,6 @@ def test_container_params_with_children_of_the_wrong_type_raise_dtype_error(fuse
         aug.apply(x, swapped)
 
 
-@pytest.mark.xfail(reason="BUG: containers do not check their children's params batch size in apply", strict=True)
 @pytest.mark.parametrize("fuse", [True, False])
 def test_container_params_with_children_of_the_wrong_batch_size_raise_shape_error(fuse: bool) -> None:
     aug = Compose([TemporalReverse(), TemporalCrop(4)], fuse=fuse)
@@ -471,9 +469,6 @@ def test_container_params_with_children_of_the_wrong_batch_size_raise_shape_erro
         aug.apply(x, mixed)
 
 
-@pytest.mark.xfail(
-    reason="BUG: OneOf.apply accepts a choice that names no child and silently runs child 0", strict=True
-)
 def test_oneof_params_with_a_choice_out_of_range_raise() -> None:
     aug = OneOf([TemporalReverse(), TimeWarp()])
     x = torch.arange(16.0).view(2, 8, 1, 1, 1)
@@ -499,9 +494,6 @@ def _subsample_drawn_on_12_frames_applied_to_10():
     return op, op.sample((1, 12, 1, 1, 1)), torch.arange(10.0).view(10, 1, 1, 1)
 
 
-@pytest.mark.xfail(
-    reason="BUG: apply clamps positions that reach past the clip instead of refusing the params", strict=True
-)
 @pytest.mark.parametrize(
     "case",
     [

@@ -179,6 +179,8 @@ def test_folded_temporal_chain_equals_the_step_by_step_chain_exactly(data: st.Da
     fused, steps = tempaug.Compose(ops, fuse=True), tempaug.Compose(ops, fuse=False)
     params = fused.sample(x.shape, generator=_gen(seed))
     assert torch.equal(fused.apply(x, params), steps.apply(x, params))
+    if len(ops) < 2:
+        return
     nested = tempaug.Compose([tempaug.Compose(ops[:1]), tempaug.SomeOf(ops[1:], n=len(ops) - 1)])
     if nested.temporal:
         params = nested.sample(x.shape, generator=_gen(seed))

@@ -99,6 +99,12 @@ class _Container(Transform):
         children = params.children  # type: ignore[attr-defined]
         if len(children) != len(self.transforms):
             raise ShapeError(f"{self.name}: params hold {len(children)} children, the container has {len(self.transforms)}")
+        for t, cp, child_shape in zip(self.transforms, children, self._child_input_shapes(shape)):
+            t._check_params(cp, child_shape)
+
+    def _child_input_shapes(self, shape: Shape) -> list[Shape]:
+        """The input shape each child sees (the container's input for parallel containers)."""
+        return [shape] * len(self.transforms)
 
     def _child_shapes(self, shape: Shape) -> list[Shape]:
         return [t._output_shape(shape) for t in self.transforms]
@@ -144,6 +150,13 @@ class Compose(_Container):
         for t in self.transforms:
             shape = t._output_shape(shape)
         return shape
+
+    def _child_input_shapes(self, shape: Shape) -> list[Shape]:
+        shapes = []
+        for t in self.transforms:
+            shapes.append(shape)
+            shape = t._output_shape(shape)
+        return shapes
 
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         applied = rng.gate(shape[0], self.p, generator)
@@ -211,7 +224,8 @@ class OneOf(_Container):
             weights = [float(w) for w in weights]
             if len(weights) != len(self.transforms) or any(w < 0 for w in weights) or sum(weights) <= 0:
                 raise InvalidArgumentError(
-                    f"{self.name}: weights must be {len(self.transforms)} non-negative numbers with a positive sum, "
+                    arg="weights",
+                    message=f"{self.name}: weights must be {len(self.transforms)} non-negative numbers with a positive sum, "
                     f"got {weights}"
                 )
         self.weights = weights
@@ -233,17 +247,21 @@ class OneOf(_Container):
     def _output_shape(self, shape: Shape) -> Shape:
         return self.transforms[0]._output_shape(shape)
 
+    def _check_params(self, params: Params, shape: Shape) -> None:
+        super()._check_params(params, shape)
+        choice = params.choice  # type: ignore[attr-defined]
+        if choice.device.type == "cpu" and choice.numel() and not bool(((choice >= 0) & (choice < len(self.transforms))).all()):
+            raise ShapeError(f"{self.name}: params.choice names a child outside 0..{len(self.transforms) - 1}: {choice.tolist()}")
+
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         b = shape[0]
         applied = rng.gate(b, self.p, generator)
         k = len(self.transforms)
-        if k == 1:
+        if k == 1 or b == 0:
             choice = torch.zeros(b, dtype=torch.long, device=applied.device)
         else:
             w = torch.tensor(self.weights or [1.0] * k, dtype=torch.float32, device=applied.device)
-            u = rng.rand((b, 1), generator)
-            cdf = torch.cumsum(w / w.sum(), 0)
-            choice = torch.searchsorted(cdf, u.contiguous(), right=True).squeeze(1).clamp_(max=k - 1)
+            choice = torch.multinomial(w.expand(b, k), 1, replacement=True, generator=generator).squeeze(1)
         children = tuple(t.sample(shape, generator) for t in self.transforms)
         return OneOfParams(applied=applied, choice=choice, children=children)
 
@@ -293,7 +311,9 @@ class SomeOf(_Container):
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
             or not 0 <= pair[0] <= pair[1] <= k
         ):
-            raise InvalidArgumentError(f"{self.name}: n must be an int or a (lo, hi) pair with 0 <= lo <= hi <= {k}, got {n!r}")
+            raise InvalidArgumentError(
+                f"{self.name}: n must be an int or a (lo, hi) pair with 0 <= lo <= hi <= {k}, got {n!r}", arg="n"
+            )
         self.n = n if isinstance(n, int) else (int(pair[0]), int(pair[1]))
         self._range = (int(pair[0]), int(pair[1]))
         self.fuse = bool(fuse)
@@ -317,6 +337,13 @@ class SomeOf(_Container):
         for t in self.transforms:
             shape = t._output_shape(shape)
         return shape
+
+    def _child_input_shapes(self, shape: Shape) -> list[Shape]:
+        shapes = []
+        for t in self.transforms:
+            shapes.append(shape)
+            shape = t._output_shape(shape)
+        return shapes
 
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         b, k = shape[0], len(self.transforms)

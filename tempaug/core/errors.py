@@ -31,7 +31,15 @@ class TempaugError(Exception):
 
 
 class InvalidArgumentError(TempaugError, ValueError):
-    """A constructor or function argument is out of range or inconsistent."""
+    """A constructor or function argument is out of range or inconsistent.
+
+    Attributes:
+        arg: name of the argument at fault, when one is (serialisation errors use it to name the key).
+    """
+
+    def __init__(self, message: str, arg: str | None = None) -> None:
+        super().__init__(message)
+        self.arg = arg
 
 
 class ShapeError(TempaugError, ValueError):

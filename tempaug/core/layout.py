@@ -47,6 +47,8 @@ def _as_tensor(x: Any, where: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
+        if any(stride < 0 for stride in x.strides):  # e.g. a BGR -> RGB flip; torch has no negative strides
+            x = np.ascontiguousarray(x)
         return torch.from_numpy(x)
     raise DTypeError(f"{where}: expected a torch.Tensor or numpy.ndarray, got {type(x).__name__}")
 
@@ -87,7 +89,9 @@ def from_tchw(x: Tensor, layout: str, numpy: bool = False) -> Tensor | np.ndarra
     if t.dim() != len(source):
         raise ShapeError(f"from_tchw: expected a {source} input of {len(source)} dims, got shape {tuple(t.shape)}")
     out = t.permute([source.index(c) for c in canon])
-    return out.numpy() if numpy else out
+    if numpy and out.dtype == torch.bfloat16:
+        raise DTypeError("from_tchw: numpy has no bfloat16; convert first, e.g. x.float(), or pass numpy=False")
+    return out.detach().cpu().numpy() if numpy else out
 
 
 def batch_shape(shape: Sequence[int], where: str) -> tuple[int, int, int, int, int]:

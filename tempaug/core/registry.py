@@ -109,7 +109,8 @@ def from_dict(data: dict[str, Any], where: str = "transform") -> "Transform":
     except SerializationError:
         raise
     except (ValueError, TypeError) as err:
-        raise SerializationError(f"{where}: {err}") from None
+        arg = getattr(err, "arg", None)
+        raise SerializationError(f"{where}.{arg}: {err}" if arg in kwargs else f"{where}: {err}") from None
 
 
 def _from_file_dict(data: dict[str, Any]) -> "Transform":

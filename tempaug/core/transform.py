@@ -223,10 +223,10 @@ class Transform:
     def _decode_arg(cls, key: str, value: Any, where: str) -> Any:
         from .registry import from_dict
 
-        if isinstance(value, dict) and "name" in value:
+        if isinstance(value, dict):
             return from_dict(value, where)
-        if isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v for v in value):
-            return [from_dict(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            return [from_dict(v, f"{where}[{i}]") if isinstance(v, dict) else v for i, v in enumerate(value)]
         return value
 
     def __repr__(self) -> str:
@@ -364,6 +364,12 @@ class TemporalTransform(Transform):
             raise ShapeError(
                 f"{self.name}: params hold {positions.shape[-1]} positions but an input of shape {tuple(shape)} "
                 f"gives {expected} frames"
+            )
+        t = shape[1]
+        if positions.device.type == "cpu" and positions.numel() and not bool(((positions >= 0) & (positions < t)).all()):
+            raise ShapeError(
+                f"{self.name}: params hold source positions in [{positions.min().item():g}, {positions.max().item():g}] "
+                f"that do not fit an input of {t} frames (shape {tuple(shape)}); were they drawn for another clip length?"
             )
 
     def time_map(self, params: Params, length: int) -> TimeMap:

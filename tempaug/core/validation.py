@@ -43,7 +43,7 @@ def check_probability(op: str, arg: str, value: Any) -> float:
         1.0
     """
     if not _is_number(value) or not 0.0 <= value <= 1.0:
-        raise InvalidArgumentError(f"{op}: {arg} must be a number in [0, 1], got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must be a number in [0, 1], got {value!r}", arg=arg)
     return float(value)
 
 
@@ -59,15 +59,15 @@ def check_range(
     """
     pair = (value, value) if _is_number(value) else value
     if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2 or not all(map(_is_number, pair)):
-        raise InvalidArgumentError(f"{op}: {arg} must be a number or a (lo, hi) pair of finite numbers, got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must be a number or a (lo, hi) pair of finite numbers, got {value!r}", arg=arg)
     lo, hi = float(pair[0]), float(pair[1])
     if lo > hi:
-        raise InvalidArgumentError(f"{op}: {arg} must have lo <= hi, got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must have lo <= hi, got {value!r}", arg=arg)
     if low is not None and (lo < low or (low_open and lo <= low)):
         bound = f"> {low}" if low_open else f">= {low}"
-        raise InvalidArgumentError(f"{op}: {arg} must be {bound}, got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must be {bound}, got {value!r}", arg=arg)
     if high is not None and hi > high:
-        raise InvalidArgumentError(f"{op}: {arg} must be <= {high}, got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must be <= {high}, got {value!r}", arg=arg)
     return lo, hi
 
 
@@ -80,7 +80,7 @@ def check_int(op: str, arg: str, value: Any, minimum: int) -> int:
         8
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidArgumentError(f"{op}: {arg} must be an integer >= {minimum}, got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must be an integer >= {minimum}, got {value!r}", arg=arg)
     return int(value)
 
 
@@ -93,7 +93,7 @@ def check_choice(op: str, arg: str, value: Any, choices: Sequence[str]) -> str:
         'center'
     """
     if value not in choices:
-        raise InvalidArgumentError(f"{op}: {arg} must be one of {list(choices)}, got {value!r}")
+        raise InvalidArgumentError(f"{op}: {arg} must be one of {list(choices)}, got {value!r}", arg=arg)
     return value
 
 

@@ -445,7 +445,7 @@ class TimeWarp(TemporalTransform):
     def __init__(self, strength: float = 0.5, knots: int = 4, p: float = 1.0) -> None:
         super().__init__(p=p)
         if isinstance(strength, (list, tuple)):
-            raise InvalidArgumentError(f"{self.name}: strength must be a number >= 0, got {strength!r}")
+            raise InvalidArgumentError(f"{self.name}: strength must be a number >= 0, got {strength!r}", arg="strength")
         self.strength = check_range(self.name, "strength", strength, low=0.0)[0]
         self.knots = check_int(self.name, "knots", knots, 1)
 
