@@ -215,6 +215,10 @@ def _gather(x: Tensor, index: Tensor) -> Tensor:
                 return x.flip(1)
             return x.index_select(1, row)
     batch = torch.arange(x.shape[0], device=x.device).view(-1, 1)
+    b, t = x.shape[0], x.shape[1]
+    if x.stride(0) == x.stride(1) * t or b == 1:  # (B, T) flatten to one dim as a view: index_select is 2-3x faster
+        flat = (batch * t + index).reshape(-1) if b > 1 else index.reshape(-1)
+        return x.flatten(0, 1).index_select(0, flat).view(b, index.shape[1], *x.shape[2:])
     return x[batch, index]
 
 
@@ -228,7 +232,14 @@ def _blend(first: Tensor, second: Tensor, weight: Tensor) -> Tensor:
         return mixed.round_().to(torch.uint8)
     compute = first.dtype if first.dtype in (torch.float32, torch.float64) else torch.float32
     mixed = torch.lerp(first.to(compute), second.to(compute), w.to(compute)).to(first.dtype)
-    return torch.where(w == 0, first, mixed)
+    # lerp returns `first` exactly at w == 0 for finite values; copy those frames so inf/NaN in the unused
+    # partner cannot leak in. On the CPU only the whole-number frames are touched; elsewhere a sync-free where.
+    if weight.device.type != "cpu":
+        return torch.where(w == 0, first, mixed)
+    whole = weight == 0
+    if bool(whole.any()):
+        mixed[whole] = first[whole]
+    return mixed
 
 
 def apply_map(x: Tensor, tmap: TimeMap) -> Tensor:
