@@ -96,9 +96,10 @@ def randint(low: Tensor | int, high: Tensor | int, shape: Sequence[int], generat
         (0, True)
     """
     u = rand(shape, generator)
-    low_t = torch.as_tensor(low, device=u.device)
-    span = (torch.as_tensor(high, device=u.device) - low_t + 1).to(torch.float32)
-    return (low_t + torch.floor(u * span).to(torch.long)).minimum(torch.as_tensor(high, device=u.device))
+    if isinstance(low, int) and isinstance(high, int):
+        return (u * float(high - low + 1)).floor_().to(torch.long).add_(low).clamp_(max=high)
+    low_t, high_t = torch.as_tensor(low, device=u.device), torch.as_tensor(high, device=u.device)
+    return (low_t + torch.floor(u * (high_t - low_t + 1).to(torch.float32)).to(torch.long)).minimum(high_t)
 
 
 def gate(batch: int, p: float, generator: torch.Generator | None = None) -> Tensor:
