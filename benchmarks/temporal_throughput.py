@@ -196,10 +196,20 @@ CASES: list[OpCase] = [
         lambda t: TemporalSubsample(num_frames=8),
         "x[o:o+7k+1:k]; batch: stack of per-sample slices",
     ),
-    OpCase("SpeedJitter((0.5, 2))", lambda t: SpeedJitter(speed=(0.5, 2.0)), "torch.lerp(x[i], x[j], w) at the same positions"),
-    OpCase("FrameInterpolate(factor=2)", lambda t: FrameInterpolate(factor=2), "torch.lerp(x[i], x[j], w) at the same positions"),
+    OpCase(
+        "SpeedJitter((0.5, 2))",
+        lambda t: SpeedJitter(speed=(0.5, 2.0)),
+        "torch.lerp(x[i], x[j], w) at the same positions",
+    ),
+    OpCase(
+        "FrameInterpolate(factor=2)",
+        lambda t: FrameInterpolate(factor=2),
+        "torch.lerp(x[i], x[j], w) at the same positions",
+    ),
     OpCase("FrameDrop(T/8)", lambda t: FrameDrop(max_frames=t // 8), "x.index_select(t, idx); batch: x[b, idx]"),
-    OpCase("FrameDuplicate(T/8)", lambda t: FrameDuplicate(max_frames=t // 8), "x.index_select(t, idx); batch: x[b, idx]"),
+    OpCase(
+        "FrameDuplicate(T/8)", lambda t: FrameDuplicate(max_frames=t // 8), "x.index_select(t, idx); batch: x[b, idx]"
+    ),
     OpCase("TimeWarp(0.5)", lambda t: TimeWarp(strength=0.5), "torch.lerp(x[i], x[j], w) at the same positions"),
     OpCase(
         "Compose[Reverse, Crop(T/2), SpeedJitter]",
@@ -338,7 +348,9 @@ def _shares_storage(out: Tensor, x: Tensor) -> bool:
     return out.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
 
 
-def run_case(case: OpCase, scenario: str, t: int, device: torch.device, settings: Settings, seed: int) -> dict[str, Any]:
+def run_case(
+    case: OpCase, scenario: str, t: int, device: torch.device, settings: Settings, seed: int
+) -> dict[str, Any]:
     """Measure one op on one input; returns a JSON-ready row."""
     meter = CpuMeter()
     torch.manual_seed(seed)
@@ -631,7 +643,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"- {n}")
     print(f"\n{len(rows)} cases in {info['elapsed_s']} s")
     if busy:
-        print(f"warning: other processes used > {CONTENDED:.0%} of the CPUs during: " + "; ".join(info["contended_cases"]))
+        print(
+            f"warning: other processes used > {CONTENDED:.0%} of the CPUs during: " + "; ".join(info["contended_cases"])
+        )
 
     suffix = ("_quick" if args.quick else "") + ("" if device.type == "cpu" else f"_{device.type}")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,9 @@ def _subsample(draw: Draw, t: int) -> Transform:
         n: int | None = draw(st.integers(1, t))
     else:
         n = draw(st.none() | st.integers(1, (t - 1) // stride + 1))
-    op = tempaug.TemporalSubsample(num_frames=n, stride=stride, offset=draw(st.sampled_from(tempaug.TemporalSubsample.OFFSETS)))
+    op = tempaug.TemporalSubsample(
+        num_frames=n, stride=stride, offset=draw(st.sampled_from(tempaug.TemporalSubsample.OFFSETS))
+    )
     return op
 
 
@@ -132,7 +134,9 @@ def _compose(draw: Draw, t: int) -> Transform:
 def _one_of(draw: Draw, t: int) -> Transform:
     children = [_same_length_leaf(draw, t) for _ in range(draw(st.integers(1, 3)))]
     if draw(st.booleans()):
-        children.append(tempaug.Compose([_same_length_leaf(draw, t), _same_length_leaf(draw, t)], fuse=draw(st.booleans())))
+        children.append(
+            tempaug.Compose([_same_length_leaf(draw, t), _same_length_leaf(draw, t)], fuse=draw(st.booleans()))
+        )
     weights = draw(st.none() | st.lists(st.floats(0.1, 3.0), min_size=len(children), max_size=len(children)))
     return tempaug.OneOf(children, weights=weights, p=draw(probabilities))
 
@@ -146,8 +150,10 @@ def _some_of(draw: Draw, t: int) -> Transform:
 
 
 def _random_apply(draw: Draw, t: int) -> Transform:
-    child = _same_length_leaf(draw, t) if draw(st.booleans()) else tempaug.Compose(
-        [_same_length_leaf(draw, t), _same_length_leaf(draw, t)], fuse=draw(st.booleans())
+    child = (
+        _same_length_leaf(draw, t)
+        if draw(st.booleans())
+        else tempaug.Compose([_same_length_leaf(draw, t), _same_length_leaf(draw, t)], fuse=draw(st.booleans()))
     )
     return tempaug.RandomApply(child, p=draw(probabilities))
 

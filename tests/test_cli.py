@@ -35,9 +35,23 @@ def test_demo_cli_writes_a_gif_with_one_frame_per_output_frame(tmp_path: Path) -
     out = tmp_path / "demo.gif"
     pipeline = tmp_path / "mix.yaml"
     result = subprocess.run(
-        [sys.executable, "-m", "tempaug.demo", "--out", str(out), "--frames", "10", "--size", "24",
-         "--save-pipeline", str(pipeline)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "tempaug.demo",
+            "--out",
+            str(out),
+            "--frames",
+            "10",
+            "--size",
+            "24",
+            "--save-pipeline",
+            str(pipeline),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "9 augmentations" in result.stdout
@@ -51,7 +65,9 @@ def test_demo_cli_writes_a_gif_with_one_frame_per_output_frame(tmp_path: Path) -
 def test_demo_cli_rejects_a_clip_too_small_to_show(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "tempaug.demo", "--out", str(tmp_path / "x.gif"), "--frames", "2"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "--frames" in result.stderr

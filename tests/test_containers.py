@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import gen, random_batch
 
 import tempaug
 from tempaug import (
@@ -23,14 +24,8 @@ from tempaug import (
 )
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _batch(b: int = 16, t: int = 8, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Every frame of every sample is distinct, so any wrong frame or wrong sample shows."""
-    x = torch.rand(b, t, 2, 2, 2, generator=_gen(1234))
-    return (x * 255).to(dtype) if dtype == torch.uint8 else x.to(dtype)
+    return random_batch(b, t, (2, 2, 2), dtype, seed=1234)
 
 
 def _arange_batch(b: int, t: int) -> torch.Tensor:
@@ -60,7 +55,7 @@ ONE_OF_CASES = {
 def test_oneof_each_sample_gets_exactly_its_chosen_childs_result(case: str, dtype: torch.dtype) -> None:
     aug = ONE_OF_CASES[case]()
     x = _batch(16, 8, dtype)
-    out, params = aug(x, generator=_gen(3), return_params=True)
+    out, params = aug(x, generator=gen(3), return_params=True)
     assert params.choice.shape == (16,) and params.choice.dtype == torch.long
     assert len(params.children) == len(aug.transforms)
     assert set(params.choice.tolist()) == set(range(len(aug.transforms)))  # every branch is exercised
@@ -78,7 +73,7 @@ def test_oneof_each_sample_gets_exactly_its_chosen_childs_result(case: str, dtyp
 def test_oneof_replays_per_sample_slices_of_its_params(case: str) -> None:
     aug = ONE_OF_CASES[case]()
     x = _batch(6, 8)
-    out, params = aug(x, generator=_gen(8), return_params=True)
+    out, params = aug(x, generator=gen(8), return_params=True)
     for b in range(6):
         assert torch.equal(aug.apply(x[b : b + 1], params[b]), out[b : b + 1])
 
@@ -87,20 +82,20 @@ def test_oneof_replays_per_sample_slices_of_its_params(case: str) -> None:
 def test_oneof_with_a_single_nonzero_weight_always_picks_that_child(weights: list[int], child: int) -> None:
     aug = OneOf([TemporalReverse(), FrameDrop(2), TimeWarp()][: len(weights)], weights=weights)
     for seed in range(5):
-        params = aug.sample((64, 8, 1, 1, 1), generator=_gen(seed))
+        params = aug.sample((64, 8, 1, 1, 1), generator=gen(seed))
         assert params.choice.tolist() == [child] * 64
 
 
 def test_oneof_weights_set_the_pick_frequencies() -> None:
     aug = OneOf([TemporalReverse(), FrameDrop(), TimeWarp()], weights=[1, 2, 1])
-    counts = torch.bincount(aug.sample((4000, 4, 1, 1, 1), generator=_gen(0)).choice, minlength=3).double() / 4000
+    counts = torch.bincount(aug.sample((4000, 4, 1, 1, 1), generator=gen(0)).choice, minlength=3).double() / 4000
     assert torch.allclose(counts, torch.tensor([0.25, 0.5, 0.25], dtype=torch.float64), atol=0.03)
 
 
 def test_oneof_never_picks_a_zero_weight_child() -> None:
     weights = [1, 0.15, 0.3, 1, 0.2, 0.2, 0.0]  # the float32 running sum of these ends just below 1
     aug = OneOf([TemporalReverse() for _ in weights], weights=weights)
-    choice = aug.sample((200_000, 2, 1, 1, 1), generator=_gen(3)).choice
+    choice = aug.sample((200_000, 2, 1, 1, 1), generator=gen(3)).choice
     assert int((choice == 6).sum()) == 0
     assert set(choice.unique().tolist()) == {0, 1, 2, 3, 4, 5}
 
@@ -108,7 +103,7 @@ def test_oneof_never_picks_a_zero_weight_child() -> None:
 def test_oneof_with_length_changing_children_of_equal_output_length() -> None:
     aug = OneOf([TemporalCrop(4), TemporalSubsample(num_frames=4)])
     x = _arange_batch(12, 8)
-    out, params = aug(x, generator=_gen(0), return_params=True)
+    out, params = aug(x, generator=gen(0), return_params=True)
     assert out.shape == (12, 4, 1, 1, 1)
     assert set(params.choice.tolist()) == {0, 1}
     for b in range(12):
@@ -143,7 +138,7 @@ def test_oneof_with_a_length_keeping_and_a_length_changing_child_raises_shape_er
 @pytest.mark.parametrize("k", [0, 1, 2, 3, 4])
 def test_someof_with_fixed_n_runs_exactly_n_children_per_sample(k: int) -> None:
     aug = SomeOf([TemporalReverse(), FrameDrop(), TimeWarp(), FrameDuplicate()], n=k)
-    params = aug.sample((200, 8, 1, 1, 1), generator=_gen(k))
+    params = aug.sample((200, 8, 1, 1, 1), generator=gen(k))
     assert params.chosen.shape == (200, 4) and params.chosen.dtype == torch.bool
     assert params.chosen.sum(dim=1).tolist() == [k] * 200
     if 0 < k < 4:  # the subsets vary between samples
@@ -152,7 +147,7 @@ def test_someof_with_fixed_n_runs_exactly_n_children_per_sample(k: int) -> None:
 
 def test_someof_with_a_range_draws_counts_within_it_and_reaches_both_ends() -> None:
     aug = SomeOf([TemporalReverse(), FrameDrop(), TimeWarp(), FrameDuplicate()], n=(1, 3))
-    counts = aug.sample((400, 8, 1, 1, 1), generator=_gen(0)).chosen.sum(dim=1)
+    counts = aug.sample((400, 8, 1, 1, 1), generator=gen(0)).chosen.sum(dim=1)
     assert set(counts.tolist()) == {1, 2, 3}
 
 
@@ -174,7 +169,7 @@ def test_someof_runs_the_chosen_children_in_listed_order(fuse: bool, dtype: torc
         fuse=fuse,
     )
     x = _batch(24, 8, dtype)
-    out, params = aug(x, generator=_gen(4), return_params=True)
+    out, params = aug(x, generator=gen(4), return_params=True)
     for b in range(24):
         expected = x[b]
         for i, child in enumerate(aug.transforms):
@@ -202,7 +197,7 @@ def test_someof_that_may_skip_a_length_changing_child_raises_shape_error() -> No
 def test_random_apply_with_p_zero_is_the_identity() -> None:
     aug = RandomApply(Compose([TemporalReverse(), TimeWarp(), FrameDrop(3)]), p=0.0)
     x = _batch(8)
-    out, params = aug(x, generator=_gen(0), return_params=True)
+    out, params = aug(x, generator=gen(0), return_params=True)
     assert not params.applied.any()
     assert torch.equal(out, x)
 
@@ -213,7 +208,7 @@ def test_random_apply_with_p_zero_is_the_identity() -> None:
 def test_random_apply_with_p_one_always_runs_the_child(child: tempaug.Transform) -> None:
     aug = RandomApply(child, p=1.0)
     x = _batch(8)
-    out, params = aug(x, generator=_gen(0), return_params=True)
+    out, params = aug(x, generator=gen(0), return_params=True)
     assert params.applied.all()
     assert torch.equal(out, child.apply(x, params.children[0]))
     assert not torch.equal(out, x)
@@ -223,7 +218,7 @@ def test_random_apply_with_p_one_always_runs_the_child(child: tempaug.Transform)
 def test_random_apply_gates_each_sample(child: tempaug.Transform) -> None:
     aug = RandomApply(child, p=0.5)
     x = _batch(32)
-    out, params = aug(x, generator=_gen(2), return_params=True)
+    out, params = aug(x, generator=gen(2), return_params=True)
     assert 0 < int(params.applied.sum()) < 32
     full = child.apply(x, params.children[0])
     for b in range(32):
@@ -246,7 +241,7 @@ def test_compose_p_gates_the_whole_pipeline_per_sample(children: list) -> None:
     gated = Compose(children, p=0.5)
     always = Compose(children)
     x = _batch(32)
-    out, params = gated(x, generator=_gen(6), return_params=True)
+    out, params = gated(x, generator=gen(6), return_params=True)
     assert 0 < int(params.applied.sum()) < 32
     full = always.apply(x, params)
     for b in range(32):
@@ -270,7 +265,7 @@ def test_fused_and_unfused_compose_give_identical_results(dtype: torch.dtype) ->
     children = [TemporalReverse(p=0.5), FrameDrop(2), SpeedJitter(boundary="loop"), FrameDuplicate(2), TemporalCrop(6)]
     fused, unfused = Compose(children), Compose(children, fuse=False)
     x = _batch(16, 8, dtype)
-    out, params = fused(x, generator=_gen(9), return_params=True)
+    out, params = fused(x, generator=gen(9), return_params=True)
     assert torch.equal(unfused.apply(x, params), out)
     step = x
     for child, cp in zip(children, params.children):
@@ -287,7 +282,7 @@ def test_oneof_over_unfused_compose_children_replays_exactly(dtype: torch.dtype)
     aug = OneOf(children, p=0.75)
     assert not aug.temporal
     x = _batch(20, 8, dtype)
-    out, params = aug(x, generator=_gen(12), return_params=True)
+    out, params = aug(x, generator=gen(12), return_params=True)
     assert torch.equal(aug.apply(x, params), out)
     assert torch.equal(tempaug.from_dict(aug.to_dict()).apply(x, params), out)
     # the same params give the same result when the children fuse
@@ -319,15 +314,15 @@ def test_eval_and_train_propagate_to_every_descendant() -> None:
 def test_eval_centres_random_crops_and_subsample_offsets() -> None:
     crop, sub = TemporalCrop(4), TemporalSubsample(num_frames=3, stride=2)
     x = _arange_batch(64, 11)
-    _, crop_params = crop(x, generator=_gen(0), return_params=True)
-    _, sub_params = sub(x, generator=_gen(0), return_params=True)
+    _, crop_params = crop(x, generator=gen(0), return_params=True)
+    _, sub_params = sub(x, generator=gen(0), return_params=True)
     assert len(set(crop_params.start.tolist())) > 1 and len(set(sub_params.offset.tolist())) > 1  # random in training
     crop.eval()
     sub.eval()
     for seed in range(3):
-        assert crop(x[:1], generator=_gen(seed)).flatten().tolist() == [3.0, 4.0, 5.0, 6.0]  # slack 7 -> start 3
-        assert sub(x[:1], generator=_gen(seed)).flatten().tolist() == [3.0, 5.0, 7.0]  # span 5, slack 6 -> offset 3
-        assert crop.sample(x.shape, generator=_gen(seed)).start.tolist() == [3] * 64
+        assert crop(x[:1], generator=gen(seed)).flatten().tolist() == [3.0, 4.0, 5.0, 6.0]  # slack 7 -> start 3
+        assert sub(x[:1], generator=gen(seed)).flatten().tolist() == [3.0, 5.0, 7.0]  # span 5, slack 6 -> offset 3
+        assert crop.sample(x.shape, generator=gen(seed)).start.tolist() == [3] * 64
 
 
 def test_eval_makes_a_container_pipeline_deterministic() -> None:
@@ -336,10 +331,10 @@ def test_eval_makes_a_container_pipeline_deterministic() -> None:
     x = _arange_batch(4, 12)
     expected = torch.tensor([2.0, 4.0, 6.0, 8.0])
     for seed in range(6):
-        out = aug(x, generator=_gen(seed))
+        out = aug(x, generator=gen(seed))
         assert torch.equal(out.flatten(1) - 12 * torch.arange(4.0).view(4, 1), expected.expand(4, 4))
     aug.train()
-    outs = {tuple(aug(x[:1], generator=_gen(seed)).flatten().tolist()) for seed in range(20)}
+    outs = {tuple(aug(x[:1], generator=gen(seed)).flatten().tolist()) for seed in range(20)}
     assert len(outs) > 1
 
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from helpers import gen
 
 import tempaug
 from tempaug import (
@@ -30,12 +31,8 @@ from tempaug import (
 from tempaug.core import ComposeParams, OneOfParams
 
 
-def _gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _clip(t: int = 8, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    x = torch.rand(t, 2, 3, 3, generator=_gen(123))
+    x = torch.rand(t, 2, 3, 3, generator=gen(123))
     return (x * 255).to(dtype) if dtype == torch.uint8 else x.to(dtype)
 
 
@@ -120,7 +117,7 @@ def test_zero_frame_clip_raises_shape_error(name: str, shape: tuple[int, ...]) -
 
 
 def test_crop_longer_than_clip_raises_before_drawing_anything() -> None:
-    g = _gen(5)
+    g = gen(5)
     state = g.get_state()
     with pytest.raises(
         ShapeError, match=r"TemporalCrop: length=8 needs at least 8 frames, got an input of shape \(1, 4, "
@@ -186,7 +183,7 @@ def test_nan_in_a_half_precision_batch_is_caught() -> None:
 )
 def test_nan_passes_through_gathering_ops(op: tempaug.Transform) -> None:
     x = _nan_clip()
-    out, params = op(x, generator=_gen(1), return_params=True)
+    out, params = op(x, generator=gen(1), return_params=True)
     src = params.positions[0].long()
     assert torch.equal(out.isnan(), x.isnan()[src])
     assert torch.equal(out.nan_to_num(-1.0), x.nan_to_num(-1.0)[src])
@@ -202,7 +199,7 @@ def test_temporal_reverse_carries_nan_to_the_mirrored_frame() -> None:
 def test_nan_check_context_manager_turns_the_check_off_and_restores_it(name: str) -> None:
     op = OP_FACTORIES[name]()
     with tempaug.nan_check(False):
-        out = op(_nan_clip(), generator=_gen(0))
+        out = op(_nan_clip(), generator=gen(0))
     assert bool(out.isnan().any())
     with pytest.raises(InvalidInputError):
         op(_nan_clip())
@@ -221,7 +218,7 @@ def test_set_nan_check_turns_the_check_off_globally() -> None:
 
 def test_nan_check_is_skipped_by_apply() -> None:
     op = SpeedJitter(speed=0.5)
-    params = op.sample((8, 2, 3, 3), generator=_gen(0))
+    params = op.sample((8, 2, 3, 3), generator=gen(0))
     out = op.apply(_nan_clip(), params)
     assert bool(out.isnan().any())
 
@@ -352,7 +349,7 @@ def test_p_below_one_on_a_length_changing_op_raises_shape_error_at_call(op: temp
 
 
 def test_p_below_one_on_a_length_changing_op_is_fine_when_the_length_is_kept() -> None:
-    out, params = TemporalCrop(8, p=0.5)(torch.zeros(3, 8, 1, 2, 2), generator=_gen(0), return_params=True)
+    out, params = TemporalCrop(8, p=0.5)(torch.zeros(3, 8, 1, 2, 2), generator=gen(0), return_params=True)
     assert out.shape == (3, 8, 1, 2, 2)
     assert params.applied.shape == (3,)
 
@@ -396,7 +393,7 @@ def test_apply_with_params_of_the_wrong_batch_size_raises_shape_error() -> None:
 
 def test_apply_with_params_for_another_clip_length_raises_shape_error() -> None:
     op = SpeedJitter()
-    params = op.sample((2, 8, 1, 2, 2), generator=_gen(0))
+    params = op.sample((2, 8, 1, 2, 2), generator=gen(0))
     with pytest.raises(
         ShapeError, match=r"SpeedJitter: params hold 8 positions but an input of shape \(2, 6, 1, 2, 2\) gives 6 frames"
     ):
@@ -450,7 +447,7 @@ def test_container_params_with_the_wrong_number_of_children_raise_shape_error() 
 def test_container_params_with_children_of_the_wrong_type_raise_dtype_error(fuse: bool) -> None:
     aug = Compose([TemporalReverse(), TemporalCrop(4)], fuse=fuse)
     x = torch.arange(16.0).view(2, 8, 1, 1, 1)
-    params = aug.sample(x.shape, generator=_gen(0))
+    params = aug.sample(x.shape, generator=gen(0))
     swapped = ComposeParams(applied=params.applied, children=(params.children[1], params.children[0]))
     with pytest.raises(
         DTypeError, match=r"TemporalReverse: params must be TemporalReverseParams, got TemporalCropParams"
@@ -472,7 +469,7 @@ def test_container_params_with_children_of_the_wrong_batch_size_raise_shape_erro
 def test_oneof_params_with_a_choice_out_of_range_raise() -> None:
     aug = OneOf([TemporalReverse(), TimeWarp()])
     x = torch.arange(16.0).view(2, 8, 1, 1, 1)
-    params = aug.sample(x.shape, generator=_gen(0))
+    params = aug.sample(x.shape, generator=gen(0))
     bad = OneOfParams(applied=params.applied, choice=torch.tensor([0, 5]), children=params.children)
     with pytest.raises(tempaug.TempaugError, match=r"OneOf: .*choice"):
         aug.apply(x, bad)
@@ -480,13 +477,13 @@ def test_oneof_params_with_a_choice_out_of_range_raise() -> None:
 
 def _crop_drawn_on_16_frames_applied_to_8():
     op = TemporalCrop(4)
-    seed = next(s for s in range(100) if int(op.sample((1, 16, 1, 1, 1), generator=_gen(s)).start) > 4)
-    return op, op.sample((1, 16, 1, 1, 1), generator=_gen(seed)), torch.arange(8.0).view(8, 1, 1, 1)
+    seed = next(s for s in range(100) if int(op.sample((1, 16, 1, 1, 1), generator=gen(s)).start) > 4)
+    return op, op.sample((1, 16, 1, 1, 1), generator=gen(seed)), torch.arange(8.0).view(8, 1, 1, 1)
 
 
 def _speed_drawn_on_8_frames_applied_to_4():
     op = SpeedJitter(speed=2.0, length=4)  # positions start + (0, 2, 4, 6)
-    return op, op.sample((1, 8, 1, 1, 1), generator=_gen(0)), torch.arange(4.0).view(4, 1, 1, 1)
+    return op, op.sample((1, 8, 1, 1, 1), generator=gen(0)), torch.arange(4.0).view(4, 1, 1, 1)
 
 
 def _subsample_drawn_on_12_frames_applied_to_10():
@@ -519,7 +516,7 @@ def test_call_and_apply_never_modify_the_input(name: str, batched: bool, dtype: 
     if batched:
         x = torch.stack([x, x.flip(0), x.roll(2, 0)])
     before = x.clone()
-    out, params = op(x, generator=_gen(3), return_params=True)
+    out, params = op(x, generator=gen(3), return_params=True)
     assert torch.equal(x, before)
     again = op.apply(x, params)
     assert torch.equal(x, before)

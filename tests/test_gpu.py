@@ -22,7 +22,9 @@ PIPELINES = {
     "some_of_unfused": lambda: tempaug.SomeOf(
         [tempaug.TimeWarp(), tempaug.SpeedJitter(), tempaug.TemporalReverse()], n=(0, 3), fuse=False
     ),
-    "random_apply": lambda: tempaug.RandomApply(tempaug.Compose([tempaug.FrameDrop(2), tempaug.TimeWarp()], fuse=False)),
+    "random_apply": lambda: tempaug.RandomApply(
+        tempaug.Compose([tempaug.FrameDrop(2), tempaug.TimeWarp()], fuse=False)
+    ),
 }
 
 

@@ -10,7 +10,9 @@ import json
 
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from helpers import gen
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import TRANSFORMS, chain, clips, transform_and_clip
 
 import tempaug
@@ -19,10 +21,6 @@ from tempaug.core.registry import REGISTRY
 
 NAMES = sorted(TRANSFORMS)
 seeds = st.integers(0, 2**31 - 1)
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def _lift(x: torch.Tensor) -> torch.Tensor:
@@ -38,7 +36,7 @@ def test_every_registered_transform_has_a_strategy() -> None:
 @given(data=st.data(), seed=seeds)
 def test_output_shape_dtype_and_device_match_the_declaration(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name))
-    out = op(x, generator=_gen(seed))
+    out = op(x, generator=gen(seed))
     assert tuple(out.shape) == op.output_shape(x.shape)
     assert out.dtype == x.dtype
     assert out.device == x.device
@@ -48,7 +46,7 @@ def test_output_shape_dtype_and_device_match_the_declaration(name: str, data: st
 @given(data=st.data(), seed=seeds)
 def test_same_seed_gives_same_output(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name))
-    assert torch.equal(op(x, generator=_gen(seed)), op(x, generator=_gen(seed)))
+    assert torch.equal(op(x, generator=gen(seed)), op(x, generator=gen(seed)))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -56,7 +54,7 @@ def test_same_seed_gives_same_output(name: str, data: st.DataObject, seed: int) 
 def test_replay_with_returned_params_gives_same_output(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name))
     before = x.clone()
-    out, params = op(x, generator=_gen(seed), return_params=True)
+    out, params = op(x, generator=gen(seed), return_params=True)
     assert torch.equal(op.apply(x, params), out)
     assert torch.equal(x, before), "the input was modified in place"
 
@@ -65,7 +63,7 @@ def test_replay_with_returned_params_gives_same_output(name: str, data: st.DataO
 @given(data=st.data(), seed=seeds)
 def test_batch_call_equals_per_clip_calls_with_the_same_params(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name, batched=True))
-    out, params = op(x, generator=_gen(seed), return_params=True)
+    out, params = op(x, generator=gen(seed), return_params=True)
     for i in range(x.shape[0]):
         assert torch.equal(op.apply(x[i], params[i]), out[i])
 
@@ -76,14 +74,14 @@ def test_to_dict_round_trip_gives_same_output_for_same_seed(name: str, data: st.
     op, x = data.draw(transform_and_clip(name))
     again = tempaug.from_dict(json.loads(json.dumps(op.to_dict())))
     assert again.to_dict() == op.to_dict()
-    assert torch.equal(again(x, generator=_gen(seed)), op(x, generator=_gen(seed)))
+    assert torch.equal(again(x, generator=gen(seed)), op(x, generator=gen(seed)))
 
 
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data(), seed=seeds)
 def test_params_survive_a_json_round_trip(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name))
-    out, params = op(x, generator=_gen(seed), return_params=True)
+    out, params = op(x, generator=gen(seed), return_params=True)
     back = params_from_dict(json.loads(json.dumps(params.to_dict())))
     assert back.equal(params)
     assert torch.equal(op.apply(x, back), out)
@@ -104,7 +102,7 @@ def test_default_generator_follows_torch_manual_seed(name: str, data: st.DataObj
 def test_an_explicit_generator_leaves_the_global_rng_alone(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name))
     state = torch.get_rng_state()
-    op(x, generator=_gen(seed))
+    op(x, generator=gen(seed))
     assert torch.equal(torch.get_rng_state(), state)
 
 
@@ -112,7 +110,7 @@ def test_an_explicit_generator_leaves_the_global_rng_alone(name: str, data: st.D
 @given(data=st.data(), seed=seeds)
 def test_params_have_one_leading_batch_dimension(name: str, data: st.DataObject, seed: int) -> None:
     op, x = data.draw(transform_and_clip(name))
-    params = op.sample(x.shape, generator=_gen(seed))
+    params = op.sample(x.shape, generator=gen(seed))
     b = _lift(x).shape[0]
 
     def check(p: tempaug.Params) -> None:
@@ -135,7 +133,7 @@ def test_each_output_frame_is_a_convex_blend_of_two_neighbouring_source_frames(
 ) -> None:
     x = data.draw(clips(batched=True)).to(torch.float64)
     op = TRANSFORMS[name](data.draw, x.shape[1])
-    out, params = op(x, generator=_gen(seed), return_params=True)
+    out, params = op(x, generator=gen(seed), return_params=True)
     t = x.shape[1]
     pos = params.positions.to(torch.float64)
     assert pos.shape == out.shape[:2]
@@ -152,15 +150,20 @@ def test_each_output_frame_is_a_convex_blend_of_two_neighbouring_source_frames(
 
 @given(x=clips(), seed=seeds)
 def test_reverse_twice_is_the_identity(x: torch.Tensor, seed: int) -> None:
-    once = tempaug.TemporalReverse()(x, generator=_gen(seed))
+    once = tempaug.TemporalReverse()(x, generator=gen(seed))
     assert torch.equal(tempaug.TemporalReverse()(once), x)
     assert torch.equal(tempaug.Compose([tempaug.TemporalReverse(), tempaug.TemporalReverse()])(x), x)
 
 
-@given(x=clips(), seed=seeds, boundary=st.sampled_from(["clamp", "reflect", "loop"]), vary=st.sampled_from(["clip", "frame", "smooth"]))
+@given(
+    x=clips(),
+    seed=seeds,
+    boundary=st.sampled_from(["clamp", "reflect", "loop"]),
+    vary=st.sampled_from(["clip", "frame", "smooth"]),
+)
 def test_speed_one_is_the_identity(x: torch.Tensor, seed: int, boundary: str, vary: str) -> None:
     op = tempaug.SpeedJitter(speed=(1.0, 1.0), boundary=boundary, vary=vary)
-    assert torch.equal(op(x, generator=_gen(seed)), x)
+    assert torch.equal(op(x, generator=gen(seed)), x)
 
 
 @given(x=clips(), k=st.integers(1, 4), fuse=st.booleans())
@@ -177,14 +180,16 @@ def test_folded_temporal_chain_equals_the_step_by_step_chain_exactly(data: st.Da
     x = data.draw(clips(min_frames=2))
     ops = chain(data.draw, x.shape[-4], min_len=2)
     fused, steps = tempaug.Compose(ops, fuse=True), tempaug.Compose(ops, fuse=False)
-    params = fused.sample(x.shape, generator=_gen(seed))
+    params = fused.sample(x.shape, generator=gen(seed))
     assert torch.equal(fused.apply(x, params), steps.apply(x, params))
     if len(ops) < 2:
         return
     nested = tempaug.Compose([tempaug.Compose(ops[:1]), tempaug.SomeOf(ops[1:], n=len(ops) - 1)])
     if nested.temporal:
-        params = nested.sample(x.shape, generator=_gen(seed))
-        unfused = tempaug.Compose([tempaug.Compose(ops[:1]), tempaug.SomeOf(ops[1:], n=len(ops) - 1, fuse=False)], fuse=False)
+        params = nested.sample(x.shape, generator=gen(seed))
+        unfused = tempaug.Compose(
+            [tempaug.Compose(ops[:1]), tempaug.SomeOf(ops[1:], n=len(ops) - 1, fuse=False)], fuse=False
+        )
         assert torch.equal(nested.apply(x, params), unfused.apply(x, params))
 
 
@@ -201,10 +206,12 @@ def test_p_zero_is_the_identity(x: torch.Tensor, seed: int) -> None:
         tempaug.OneOf([tempaug.TemporalReverse(), tempaug.TimeWarp()], p=0.0),
         tempaug.SomeOf([tempaug.TemporalReverse(), tempaug.TimeWarp()], n=2, p=0.0),
     ):
-        assert torch.equal(op(x, generator=_gen(seed)), x), op
+        assert torch.equal(op(x, generator=gen(seed)), x), op
 
 
-@pytest.mark.parametrize("name", ["TemporalCrop", "TemporalSubsample", "SpeedJitter", "FrameDrop", "FrameDuplicate", "TimeWarp"])
+@pytest.mark.parametrize(
+    "name", ["TemporalCrop", "TemporalSubsample", "SpeedJitter", "FrameDrop", "FrameDuplicate", "TimeWarp"]
+)
 def test_each_sample_of_a_batch_draws_its_own_parameters(name: str) -> None:
     ops = {
         "TemporalCrop": tempaug.TemporalCrop(4),
@@ -214,11 +221,11 @@ def test_each_sample_of_a_batch_draws_its_own_parameters(name: str) -> None:
         "FrameDuplicate": tempaug.FrameDuplicate(3),
         "TimeWarp": tempaug.TimeWarp(),
     }
-    params = ops[name].sample((32, 16, 1, 1, 1), generator=_gen(0))
+    params = ops[name].sample((32, 16, 1, 1, 1), generator=gen(0))
     assert len({tuple(row.tolist()) for row in params.positions}) > 1
 
 
 @pytest.mark.parametrize("p", [0.3, 0.5, 0.8])
 def test_the_p_gate_is_drawn_per_sample(p: float) -> None:
-    params = tempaug.TemporalReverse(p=p).sample((4000, 2, 1, 1, 1), generator=_gen(1))
+    params = tempaug.TemporalReverse(p=p).sample((4000, 2, 1, 1, 1), generator=gen(1))
     assert abs(params.applied.float().mean().item() - p) < 0.04

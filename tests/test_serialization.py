@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from helpers import gen, random_batch
 
 import tempaug
 from tempaug import (
@@ -29,13 +30,8 @@ from tempaug import (
 from tempaug.core import Params, params_from_dict
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _batch(b: int = 3, t: int = 12, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    x = torch.rand(b, t, 2, 3, 3, generator=_gen(99))
-    return (x * 255).to(dtype) if dtype == torch.uint8 else x.to(dtype)
+    return random_batch(b, t, (2, 3, 3), dtype, seed=99)
 
 
 def _nested() -> Compose:
@@ -134,8 +130,8 @@ def test_rebuilt_transform_gives_the_same_output_for_the_same_seed(aug: tempaug.
     again = tempaug.from_dict(json.loads(json.dumps(aug.to_dict())))
     assert again.to_dict() == aug.to_dict()
     x = _batch()
-    out, params = aug(x, generator=_gen(7), return_params=True)
-    out2, params2 = again(x, generator=_gen(7), return_params=True)
+    out, params = aug(x, generator=gen(7), return_params=True)
+    out2, params2 = again(x, generator=gen(7), return_params=True)
     assert torch.equal(out, out2)
     assert params.equal(params2)
 
@@ -163,7 +159,7 @@ def test_save_then_load_gives_the_same_pipeline_and_output(tmp_path: Path, suffi
     loaded = tempaug.load(path)
     assert loaded.to_dict() == aug.to_dict()
     x = _batch(4, 12, torch.uint8)
-    assert torch.equal(loaded(x, generator=_gen(11)), aug(x, generator=_gen(11)))
+    assert torch.equal(loaded(x, generator=gen(11)), aug(x, generator=gen(11)))
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"aug{suffix}"]  # no temporary file left behind
 
 
@@ -472,7 +468,7 @@ def _roundtrip(params: Params) -> Params:
 @pytest.mark.parametrize("aug", ALL, ids=_id)
 def test_params_through_json_are_equal_and_replay_the_same_output(aug: tempaug.Transform, dtype: torch.dtype) -> None:
     x = _batch(4, 12, dtype)
-    out, params = aug(x, generator=_gen(5), return_params=True)
+    out, params = aug(x, generator=gen(5), return_params=True)
     again = _roundtrip(params)
     assert type(again) is type(params)
     assert again.equal(params)
@@ -492,7 +488,7 @@ def test_params_of_an_empty_batch_survive_json(aug: tempaug.Transform) -> None:
 
 def test_params_round_trip_keeps_dtypes_and_shapes() -> None:
     aug = Compose([OneOf([TemporalCrop(6), TemporalSubsample(num_frames=6)]), SomeOf([FrameDrop(2), TimeWarp()], n=1)])
-    params = aug.sample((3, 12, 1, 1, 1), generator=_gen(0))
+    params = aug.sample((3, 12, 1, 1, 1), generator=gen(0))
     again = _roundtrip(params)
     one_of, some_of = again.children
     assert again.applied.dtype == torch.bool
@@ -506,13 +502,13 @@ def test_params_round_trip_keeps_dtypes_and_shapes() -> None:
 def test_params_from_a_slice_of_a_batch_replay_on_that_sample() -> None:
     aug = _nested()
     x = _batch(4, 12)
-    out, params = aug(x, generator=_gen(2), return_params=True)
+    out, params = aug(x, generator=gen(2), return_params=True)
     single = _roundtrip(params[2])
     assert torch.equal(aug.apply(x[2], single), out[2])
 
 
 def test_params_equal_detects_a_changed_value() -> None:
-    params = SpeedJitter().sample((2, 8, 1, 1, 1), generator=_gen(0))
+    params = SpeedJitter().sample((2, 8, 1, 1, 1), generator=gen(0))
     data = params.to_dict()
     data["fields"]["positions"]["data"][3] += 0.25
     assert not params_from_dict(data).equal(params)
@@ -532,7 +528,7 @@ def test_params_dict_names_the_params_type() -> None:
 
 def _compose_params_dict() -> dict:
     aug = Compose([TemporalCrop(4), OneOf([TemporalReverse(), TimeWarp()])])
-    return json.loads(json.dumps(aug.sample((2, 8, 1, 1, 1), generator=_gen(0)).to_dict()))
+    return json.loads(json.dumps(aug.sample((2, 8, 1, 1, 1), generator=gen(0)).to_dict()))
 
 
 @pytest.mark.parametrize(

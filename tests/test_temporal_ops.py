@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import gen
 
 import tempaug
 from tempaug import (
@@ -20,10 +21,6 @@ from tempaug import (
     TemporalSubsample,
     TimeWarp,
 )
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def _clip(t: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -49,7 +46,7 @@ def test_reverse_plays_the_clip_backwards() -> None:
 
 
 def test_reverse_moves_whole_frames() -> None:
-    x = torch.rand(6, 3, 4, 5, generator=_gen(0))
+    x = torch.rand(6, 3, 4, 5, generator=gen(0))
     assert torch.equal(TemporalReverse()(x), x.flip(0))
 
 
@@ -61,7 +58,7 @@ def test_reverse_with_p_zero_is_the_identity() -> None:
 
 def test_reverse_with_p_half_reverses_exactly_the_applied_samples() -> None:
     x = torch.arange(40.0).view(10, 4, 1, 1, 1)
-    out, params = TemporalReverse(p=0.5)(x, generator=_gen(1), return_params=True)
+    out, params = TemporalReverse(p=0.5)(x, generator=gen(1), return_params=True)
     assert 0 < int(params.applied.sum()) < 10
     for b in range(10):
         assert torch.equal(out[b], x[b].flip(0) if bool(params.applied[b]) else x[b])
@@ -93,7 +90,7 @@ def test_crop_keeps_consecutive_frames_from_the_mode_start(t: int, length: int, 
 
 def test_random_crop_draws_every_start_per_sample() -> None:
     x = torch.arange(8.0).view(1, 8, 1, 1, 1).expand(200, 8, 1, 1, 1)
-    out, params = TemporalCrop(3)(x, generator=_gen(0), return_params=True)
+    out, params = TemporalCrop(3)(x, generator=gen(0), return_params=True)
     assert set(params.start.tolist()) == {0, 1, 2, 3, 4, 5}
     expected = params.start.view(-1, 1).float() + torch.arange(3.0)
     assert torch.equal(out.flatten(1), expected)
@@ -130,7 +127,7 @@ def test_subsample_keeps_every_stride_th_frame(t: int, kwargs: dict, expected: l
 
 def test_random_subsample_offset_covers_the_slack_per_sample() -> None:
     x = torch.arange(11.0).view(1, 11, 1, 1, 1).expand(100, 11, 1, 1, 1)
-    out, params = TemporalSubsample(num_frames=3, stride=2)(x, generator=_gen(0), return_params=True)
+    out, params = TemporalSubsample(num_frames=3, stride=2)(x, generator=gen(0), return_params=True)
     assert set(params.offset.tolist()) == set(range(7))  # span 5 of 11 frames
     assert torch.equal(out.flatten(1), params.offset.view(-1, 1).float() + torch.tensor([0.0, 2.0, 4.0]))
 
@@ -149,7 +146,7 @@ def test_random_subsample_offset_covers_the_slack_per_sample() -> None:
 def test_speed_two_reads_every_other_frame_and_folds_at_the_boundary(
     boundary: str, positions: list, values: list
 ) -> None:
-    out, params = SpeedJitter(speed=2.0, boundary=boundary)(_clip_hw(5), generator=_gen(0), return_params=True)
+    out, params = SpeedJitter(speed=2.0, boundary=boundary)(_clip_hw(5), generator=gen(0), return_params=True)
     assert params.positions.tolist() == [[float(p) for p in positions]]
     assert torch.equal(out, _clip_hw(5)[torch.tensor(values)])
     assert params.speed.tolist() == [2.0] and params.start.tolist() == [0]
@@ -168,7 +165,7 @@ def test_speed_half_blends_neighbours_and_folds_past_the_end(
     boundary: str, tail_positions: list, tail_values: list
 ) -> None:
     out, params = SpeedJitter(speed=0.5, length=12, boundary=boundary)(
-        _clip_hw(5), generator=_gen(0), return_params=True
+        _clip_hw(5), generator=gen(0), return_params=True
     )
     head = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
     assert params.positions.tolist() == [head + tail_positions]
@@ -184,7 +181,7 @@ def test_slow_clip_that_fits_starts_at_a_random_whole_frame(boundary: str) -> No
     op = SpeedJitter(speed=0.5, boundary=boundary)
     starts = set()
     for seed in range(40):
-        out, params = op(_clip(9), generator=_gen(seed), return_params=True)
+        out, params = op(_clip(9), generator=gen(seed), return_params=True)
         start = int(params.start)
         starts.add(start)
         expected = [start + 0.5 * i for i in range(9)]
@@ -206,7 +203,7 @@ def test_fixed_speed_is_the_same_whatever_vary_says(vary: str) -> None:
 @pytest.mark.parametrize("vary", ["clip", "frame", "smooth"])
 def test_random_speed_stays_in_range_and_positions_advance(vary: str) -> None:
     op = SpeedJitter(speed=(0.5, 2.0), vary=vary, boundary="clamp")
-    params = op.sample((64, 16, 1, 1, 1), generator=_gen(0))
+    params = op.sample((64, 16, 1, 1, 1), generator=gen(0))
     assert bool(((params.speed >= 0.5 - 1e-6) & (params.speed <= 2.0 + 1e-6)).all())
     steps = params.positions.diff(dim=1)
     assert bool((steps >= 0).all()) and bool((steps <= 2.0 + 1e-5).all())
@@ -240,7 +237,7 @@ def test_interpolate_spreads_positions_evenly_from_first_to_last(t: int, kwargs:
 
 
 def test_interpolate_factor_three_keeps_source_frames_exact_and_blends_between() -> None:
-    x = torch.rand(3, 2, 3, 3, generator=_gen(0))
+    x = torch.rand(3, 2, 3, 3, generator=gen(0))
     out = FrameInterpolate(factor=3)(x)
     assert out.shape == (7, 2, 3, 3)
     for i in range(3):
@@ -255,7 +252,7 @@ def test_interpolate_factor_three_keeps_source_frames_exact_and_blends_between()
 def test_frame_drop_shows_the_previous_kept_frame_for_every_dropped_one(max_frames: int) -> None:
     t = 8
     x = torch.arange(float(t)).view(1, t, 1, 1, 1).expand(300, t, 1, 1, 1)
-    out, params = FrameDrop(max_frames)(x, generator=_gen(max_frames), return_params=True)
+    out, params = FrameDrop(max_frames)(x, generator=gen(max_frames), return_params=True)
     dropped = params.dropped
     assert dropped.shape == (300, t) and dropped.dtype == torch.bool
     assert not dropped[:, 0].any()  # the first frame is never lost
@@ -274,8 +271,8 @@ def test_frame_drop_shows_the_previous_kept_frame_for_every_dropped_one(max_fram
 
 
 def test_frame_drop_keeps_the_length_and_only_repeats_earlier_frames() -> None:
-    x = torch.rand(4, 9, 2, 3, 3, generator=_gen(0))
-    out, params = FrameDrop(4)(x, generator=_gen(1), return_params=True)
+    x = torch.rand(4, 9, 2, 3, 3, generator=gen(0))
+    out, params = FrameDrop(4)(x, generator=gen(1), return_params=True)
     assert out.shape == x.shape
     src = params.positions.long()
     assert bool((src <= torch.arange(9)).all())
@@ -293,7 +290,7 @@ def test_frame_drop_on_a_single_frame_drops_nothing() -> None:
 def test_frame_duplicate_repeats_marked_frames_and_cuts_the_end(max_frames: int) -> None:
     t = 7
     x = torch.arange(float(t)).view(1, t, 1, 1, 1).expand(300, t, 1, 1, 1)
-    out, params = FrameDuplicate(max_frames)(x, generator=_gen(max_frames), return_params=True)
+    out, params = FrameDuplicate(max_frames)(x, generator=gen(max_frames), return_params=True)
     dup = params.duplicated
     assert dup.shape == (300, t) and dup.dtype == torch.bool
     assert not dup[:, -1].any()  # the last frame is never chosen
@@ -320,7 +317,7 @@ def test_frame_duplicate_docstring_example() -> None:
 def test_time_warp_is_monotone_with_fixed_endpoints(strength: float, knots: int) -> None:
     t = 10
     x = torch.arange(float(t)).view(1, t, 1, 1, 1).expand(64, t, 1, 1, 1)
-    out, params = TimeWarp(strength, knots=knots)(x, generator=_gen(0), return_params=True)
+    out, params = TimeWarp(strength, knots=knots)(x, generator=gen(0), return_params=True)
     pos = params.positions
     assert pos.shape == (64, t)
     assert bool((pos.diff(dim=1) >= 0).all())
@@ -335,8 +332,8 @@ def test_time_warp_is_monotone_with_fixed_endpoints(strength: float, knots: int)
 
 
 def test_time_warp_with_strength_zero_is_the_identity() -> None:
-    x = torch.rand(8, 12, 2, 3, 3, generator=_gen(0))
-    out, params = TimeWarp(0.0, knots=5)(x, generator=_gen(1), return_params=True)
+    x = torch.rand(8, 12, 2, 3, 3, generator=gen(0))
+    out, params = TimeWarp(0.0, knots=5)(x, generator=gen(1), return_params=True)
     assert torch.equal(params.positions, torch.arange(12.0).expand(8, 12))
     assert torch.equal(out, x)
 
@@ -378,11 +375,11 @@ def test_uint8_half_way_blends_round_half_to_even(a: int, b: int, expected: int)
 
 
 def test_uint8_blends_stay_between_their_two_source_values() -> None:
-    x = torch.randint(0, 256, (2, 9, 3, 8, 8), dtype=torch.uint8, generator=_gen(0))
+    x = torch.randint(0, 256, (2, 9, 3, 8, 8), dtype=torch.uint8, generator=gen(0))
     x[:, ::2] = 255
     x[0, 1] = 0
     for op in [FrameInterpolate(length=23), SpeedJitter(speed=(0.3, 3.0), boundary="loop"), TimeWarp(1.5)]:
-        out, params = op(x, generator=_gen(1), return_params=True)
+        out, params = op(x, generator=gen(1), return_params=True)
         pos = params.positions
         lo_i = pos.floor().long().clamp(max=8)
         hi_i = torch.remainder(lo_i + 1, 9)
@@ -422,17 +419,17 @@ def _op_id(op: tempaug.Transform) -> str:
 @pytest.mark.parametrize("i", range(len(OPS)), ids=[_op_id(o) for o in OPS])
 def test_output_dtype_equals_input_dtype(i: int, dtype: torch.dtype) -> None:
     op = OPS[i]
-    x = (torch.rand(3, 8, 2, 3, 3, generator=_gen(0)) * 255).to(dtype)
-    out = op(x, generator=_gen(0))
+    x = (torch.rand(3, 8, 2, 3, 3, generator=gen(0)) * 255).to(dtype)
+    out = op(x, generator=gen(0))
     assert out.dtype == dtype
     assert out.shape == (3, OUT_T[i], 2, 3, 3)
-    clip_out = op(x[0], generator=_gen(0))
+    clip_out = op(x[0], generator=gen(0))
     assert clip_out.dtype == dtype and clip_out.shape == (OUT_T[i], 2, 3, 3)
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64], ids=str)
 def test_low_and_high_precision_blends_match_float32_within_their_precision(dtype: torch.dtype) -> None:
-    x = torch.rand(2, 6, 2, 3, 3, generator=_gen(0))
+    x = torch.rand(2, 6, 2, 3, 3, generator=gen(0))
     op = FrameInterpolate(length=11)
     reference = op(x)
     out = op(x.to(dtype))
@@ -443,8 +440,8 @@ def test_low_and_high_precision_blends_match_float32_within_their_precision(dtyp
 @pytest.mark.parametrize("i", range(len(OPS)), ids=[_op_id(o) for o in OPS])
 def test_params_expose_positions_of_shape_batch_by_output_frames(i: int) -> None:
     op = OPS[i]
-    x = torch.rand(4, 8, 1, 2, 2, generator=_gen(0))
-    out, params = op(x, generator=_gen(3), return_params=True)
+    x = torch.rand(4, 8, 1, 2, 2, generator=gen(0))
+    out, params = op(x, generator=gen(3), return_params=True)
     assert params.positions.shape == (4, OUT_T[i])
     assert params.positions.dtype == torch.float32
     assert bool(((params.positions >= 0) & (params.positions < 8)).all())

@@ -28,7 +28,16 @@ from .errors import InvalidArgumentError, ShapeError
 from .params import Params
 from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
 
-__all__ = ["Compose", "OneOf", "SomeOf", "RandomApply", "ComposeParams", "OneOfParams", "SomeOfParams", "RandomApplyParams"]
+__all__ = [
+    "Compose",
+    "OneOf",
+    "SomeOf",
+    "RandomApply",
+    "ComposeParams",
+    "OneOfParams",
+    "SomeOfParams",
+    "RandomApplyParams",
+]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -83,6 +92,15 @@ def _fold(maps: Sequence[TimeMap]) -> TimeMap | None:
     return acc
 
 
+def _chain_input_shapes(transforms: Sequence[Transform], shape: Shape) -> list[Shape]:
+    """The input shape each transform of a chain sees."""
+    shapes = []
+    for t in transforms:
+        shapes.append(shape)
+        shape = t._output_shape(shape)
+    return shapes
+
+
 class _Container(Transform):
     abstract = True
     transforms: list[Transform]
@@ -98,7 +116,9 @@ class _Container(Transform):
         super()._check_params(params, shape)
         children = params.children  # type: ignore[attr-defined]
         if len(children) != len(self.transforms):
-            raise ShapeError(f"{self.name}: params hold {len(children)} children, the container has {len(self.transforms)}")
+            raise ShapeError(
+                f"{self.name}: params hold {len(children)} children, the container has {len(self.transforms)}"
+            )
         for t, cp, child_shape in zip(self.transforms, children, self._child_input_shapes(shape)):
             t._check_params(cp, child_shape)
 
@@ -152,11 +172,7 @@ class Compose(_Container):
         return shape
 
     def _child_input_shapes(self, shape: Shape) -> list[Shape]:
-        shapes = []
-        for t in self.transforms:
-            shapes.append(shape)
-            shape = t._output_shape(shape)
-        return shapes
+        return _chain_input_shapes(self.transforms, shape)
 
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         applied = rng.gate(shape[0], self.p, generator)
@@ -226,7 +242,7 @@ class OneOf(_Container):
                 raise InvalidArgumentError(
                     arg="weights",
                     message=f"{self.name}: weights must be {len(self.transforms)} non-negative numbers with a positive sum, "
-                    f"got {weights}"
+                    f"got {weights}",
                 )
         self.weights = weights
 
@@ -250,8 +266,14 @@ class OneOf(_Container):
     def _check_params(self, params: Params, shape: Shape) -> None:
         super()._check_params(params, shape)
         choice = params.choice  # type: ignore[attr-defined]
-        if choice.device.type == "cpu" and choice.numel() and not bool(((choice >= 0) & (choice < len(self.transforms))).all()):
-            raise ShapeError(f"{self.name}: params.choice names a child outside 0..{len(self.transforms) - 1}: {choice.tolist()}")
+        if (
+            choice.device.type == "cpu"
+            and choice.numel()
+            and not bool(((choice >= 0) & (choice < len(self.transforms))).all())
+        ):
+            raise ShapeError(
+                f"{self.name}: params.choice names a child outside 0..{len(self.transforms) - 1}: {choice.tolist()}"
+            )
 
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         b = shape[0]
@@ -339,11 +361,7 @@ class SomeOf(_Container):
         return shape
 
     def _child_input_shapes(self, shape: Shape) -> list[Shape]:
-        shapes = []
-        for t in self.transforms:
-            shapes.append(shape)
-            shape = t._output_shape(shape)
-        return shapes
+        return _chain_input_shapes(self.transforms, shape)
 
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         b, k = shape[0], len(self.transforms)
@@ -393,7 +411,9 @@ class RandomApply(_Container):
         if isinstance(transform, Sequence) and not isinstance(transform, str):
             transform = Compose(list(transform))
         if not isinstance(transform, Transform):
-            raise InvalidArgumentError(f"{self.name}: transform must be a tempaug transform, got {type(transform).__name__}")
+            raise InvalidArgumentError(
+                f"{self.name}: transform must be a tempaug transform, got {type(transform).__name__}"
+            )
         self.transform = transform
         self.transforms = [transform]
 

@@ -85,7 +85,9 @@ def normal(shape: Sequence[int], generator: torch.Generator | None = None) -> Te
     return torch.randn(tuple(shape), generator=generator, device=generator_device(generator))
 
 
-def randint(low: Tensor | int, high: Tensor | int, shape: Sequence[int], generator: torch.Generator | None = None) -> Tensor:
+def randint(
+    low: Tensor | int, high: Tensor | int, shape: Sequence[int], generator: torch.Generator | None = None
+) -> Tensor:
     """Integers uniform in [low, high] (both ends included); bounds may be per-sample tensors.
 
     Example:

@@ -366,7 +366,11 @@ class TemporalTransform(Transform):
                 f"gives {expected} frames"
             )
         t = shape[1]
-        if positions.device.type == "cpu" and positions.numel() and not bool(((positions >= 0) & (positions < t)).all()):
+        if (
+            positions.device.type == "cpu"
+            and positions.numel()
+            and not bool(((positions >= 0) & (positions < t)).all())
+        ):
             raise ShapeError(
                 f"{self.name}: params hold source positions in [{positions.min().item():g}, {positions.max().item():g}] "
                 f"that do not fit an input of {t} frames (shape {tuple(shape)}); were they drawn for another clip length?"

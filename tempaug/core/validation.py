@@ -59,7 +59,9 @@ def check_range(
     """
     pair = (value, value) if _is_number(value) else value
     if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2 or not all(map(_is_number, pair)):
-        raise InvalidArgumentError(f"{op}: {arg} must be a number or a (lo, hi) pair of finite numbers, got {value!r}", arg=arg)
+        raise InvalidArgumentError(
+            f"{op}: {arg} must be a number or a (lo, hi) pair of finite numbers, got {value!r}", arg=arg
+        )
     lo, hi = float(pair[0]), float(pair[1])
     if lo > hi:
         raise InvalidArgumentError(f"{op}: {arg} must have lo <= hi, got {value!r}", arg=arg)

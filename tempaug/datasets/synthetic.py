@@ -33,7 +33,9 @@ def clock_clip(frames: int = 24, size: int = 64, seed: int = 0) -> Tensor:
         (torch.uint8, True)
     """
     g = torch.Generator().manual_seed(seed)
-    yy, xx = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij")
+    yy, xx = torch.meshgrid(
+        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
+    )
     pos = torch.rand(2, generator=g) * (size * 0.5) + size * 0.25
     vel = (torch.rand(2, generator=g) - 0.5) * size * 0.12 + torch.tensor([size * 0.05, size * 0.03])
     radius = size * 0.1

@@ -305,7 +305,9 @@ class FrameInterpolate(TemporalTransform):
     def __init__(self, factor: int | None = None, length: int | None = None, p: float = 1.0) -> None:
         super().__init__(p=p)
         if factor is not None and length is not None:
-            raise InvalidArgumentError(f"{self.name}: give factor or length, not both (got factor={factor}, length={length})")
+            raise InvalidArgumentError(
+                f"{self.name}: give factor or length, not both (got factor={factor}, length={length})"
+            )
         self.factor = check_int(self.name, "factor", factor, 1) if factor is not None else None
         self.length = check_int(self.name, "length", length, 1) if length is not None else None
 
