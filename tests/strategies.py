@@ -1,13 +1,14 @@
 """Hypothesis strategies: for every registered transform, random valid instances for a clip length.
 
-``TRANSFORMS`` maps each registered name to a function ``(draw, t) -> Transform``
-that builds an instance valid for clips of ``t`` frames. The property suite
+``TRANSFORMS`` maps each registered name to a function ``(draw, shape) -> Transform``
+that builds an instance valid for clips of ``shape`` (T, C, H, W). The property suite
 runs every law over every entry, and fails when a registered transform has no
 entry here.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import torch
@@ -17,23 +18,27 @@ import tempaug
 from tempaug import Transform
 
 Draw = Callable[[st.SearchStrategy], object]
-Builder = Callable[[Draw, int], Transform]
+Shape = tuple[int, int, int, int]
+Builder = Callable[[Draw, Shape], Transform]
 
 probabilities = st.sampled_from([0.0, 0.3, 0.5, 1.0])
 speeds = st.tuples(st.floats(0.25, 3.0), st.floats(0.25, 3.0)).map(lambda ab: (min(ab), max(ab)))
 
 
-def _reverse(draw: Draw, t: int) -> Transform:
+def _reverse(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     return tempaug.TemporalReverse(p=draw(probabilities))
 
 
-def _crop(draw: Draw, t: int) -> Transform:
+def _crop(draw: Draw, shape: Shape) -> Transform:
+    t = shape[0]
     length = draw(st.integers(1, t))
     p = draw(probabilities) if length == t else 1.0
     return tempaug.TemporalCrop(length, mode=draw(st.sampled_from(tempaug.TemporalCrop.MODES)), p=p)
 
 
-def _subsample(draw: Draw, t: int) -> Transform:
+def _subsample(draw: Draw, shape: Shape) -> Transform:
+    t = shape[0]
     stride = draw(st.none() | st.integers(1, 4))
     if stride is None:
         n: int | None = draw(st.integers(1, t))
@@ -45,7 +50,8 @@ def _subsample(draw: Draw, t: int) -> Transform:
     return op
 
 
-def _speed(draw: Draw, t: int) -> Transform:
+def _speed(draw: Draw, shape: Shape) -> Transform:
+    t = shape[0]
     length = draw(st.none() | st.integers(1, 2 * t))
     return tempaug.SpeedJitter(
         speed=draw(speeds),
@@ -56,7 +62,8 @@ def _speed(draw: Draw, t: int) -> Transform:
     )
 
 
-def _interpolate(draw: Draw, t: int) -> Transform:
+def _interpolate(draw: Draw, shape: Shape) -> Transform:
+    t = shape[0]
     if draw(st.booleans()):
         factor = draw(st.integers(1, 3))
         return tempaug.FrameInterpolate(factor=factor, p=draw(probabilities) if factor == 1 or t == 1 else 1.0)
@@ -64,15 +71,18 @@ def _interpolate(draw: Draw, t: int) -> Transform:
     return tempaug.FrameInterpolate(length=length, p=draw(probabilities) if length == t else 1.0)
 
 
-def _drop(draw: Draw, t: int) -> Transform:
+def _drop(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     return tempaug.FrameDrop(max_frames=draw(st.integers(1, 5)), p=draw(probabilities))
 
 
-def _duplicate(draw: Draw, t: int) -> Transform:
+def _duplicate(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     return tempaug.FrameDuplicate(max_frames=draw(st.integers(1, 5)), p=draw(probabilities))
 
 
-def _warp(draw: Draw, t: int) -> Transform:
+def _warp(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     return tempaug.TimeWarp(strength=draw(st.floats(0.0, 1.5)), knots=draw(st.integers(1, 6)), p=draw(probabilities))
 
 
@@ -90,70 +100,76 @@ LEAVES: dict[str, Builder] = {
 #: Leaves that always keep the clip's length (usable under any gate).
 SAME_LENGTH: dict[str, Builder] = {
     "TemporalReverse": _reverse,
-    "SpeedJitter": lambda draw, t: tempaug.SpeedJitter(
+    "SpeedJitter": lambda draw, shape: tempaug.SpeedJitter(
         speed=draw(speeds), boundary=draw(st.sampled_from(tempaug.SpeedJitter.BOUNDARIES)), p=draw(probabilities)
     ),
     "FrameDrop": _drop,
     "FrameDuplicate": _duplicate,
     "TimeWarp": _warp,
-    "TemporalCrop": lambda draw, t: tempaug.TemporalCrop(t, p=draw(probabilities)),
+    "TemporalCrop": lambda draw, shape: tempaug.TemporalCrop(shape[0], p=draw(probabilities)),
 }
 
 
-def _leaf(draw: Draw, t: int) -> Transform:
+def _leaf(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     name = draw(st.sampled_from(sorted(LEAVES)))
-    return LEAVES[name](draw, t)
+    return LEAVES[name](draw, shape)
 
 
-def _same_length_leaf(draw: Draw, t: int) -> Transform:
+def _same_length_leaf(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     name = draw(st.sampled_from(sorted(SAME_LENGTH)))
-    return SAME_LENGTH[name](draw, t)
+    return SAME_LENGTH[name](draw, shape)
 
 
-def chain(draw: Draw, t: int, min_len: int = 0, max_len: int = 4) -> list[Transform]:
-    """A list of leaves valid in sequence for a clip of t frames."""
+def chain(draw: Draw, shape: Shape, min_len: int = 0, max_len: int = 4) -> list[Transform]:
+    """A list of leaves valid in sequence for a clip of ``shape``."""
     ops = []
-    length = t
     for _ in range(draw(st.integers(min_len, max_len))):
-        op = _leaf(draw, length)
+        op = _leaf(draw, shape)
         ops.append(op)
-        length = op.output_shape((length, 1, 1, 1))[0]
+        shape = op.output_shape(shape)  # type: ignore[assignment]
+        length = shape[0]
         if length > 24:  # keep examples small
             break
     return ops
 
 
-def _compose(draw: Draw, t: int) -> Transform:
-    ops = chain(draw, t)
+def _compose(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
+    ops = chain(draw, shape)
     if draw(st.booleans()) and ops:  # nest one level
         ops[0] = tempaug.Compose([ops[0]], fuse=draw(st.booleans()))
-    keeps = tempaug.Compose(ops).output_shape((t, 1, 1, 1))[0] == t
+    keeps = tempaug.Compose(ops).output_shape(shape) == tuple(shape)
     return tempaug.Compose(ops, p=draw(probabilities) if keeps else 1.0, fuse=draw(st.booleans()))
 
 
-def _one_of(draw: Draw, t: int) -> Transform:
-    children = [_same_length_leaf(draw, t) for _ in range(draw(st.integers(1, 3)))]
+def _one_of(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
+    children = [_same_length_leaf(draw, shape) for _ in range(draw(st.integers(1, 3)))]
     if draw(st.booleans()):
         children.append(
-            tempaug.Compose([_same_length_leaf(draw, t), _same_length_leaf(draw, t)], fuse=draw(st.booleans()))
+            tempaug.Compose([_same_length_leaf(draw, shape), _same_length_leaf(draw, shape)], fuse=draw(st.booleans()))
         )
     weights = draw(st.none() | st.lists(st.floats(0.1, 3.0), min_size=len(children), max_size=len(children)))
     return tempaug.OneOf(children, weights=weights, p=draw(probabilities))
 
 
-def _some_of(draw: Draw, t: int) -> Transform:
-    children = [_same_length_leaf(draw, t) for _ in range(draw(st.integers(1, 4)))]
+def _some_of(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
+    children = [_same_length_leaf(draw, shape) for _ in range(draw(st.integers(1, 4)))]
     k = len(children)
     lo = draw(st.integers(0, k))
     n = lo if draw(st.booleans()) else (lo, draw(st.integers(lo, k)))
     return tempaug.SomeOf(children, n=n, p=draw(probabilities), fuse=draw(st.booleans()))
 
 
-def _random_apply(draw: Draw, t: int) -> Transform:
+def _random_apply(draw: Draw, shape: Shape) -> Transform:
+    shape[0]
     child = (
-        _same_length_leaf(draw, t)
+        _same_length_leaf(draw, shape)
         if draw(st.booleans())
-        else tempaug.Compose([_same_length_leaf(draw, t), _same_length_leaf(draw, t)], fuse=draw(st.booleans()))
+        else tempaug.Compose([_same_length_leaf(draw, shape), _same_length_leaf(draw, shape)], fuse=draw(st.booleans()))
     )
     return tempaug.RandomApply(child, p=draw(probabilities))
 
@@ -166,6 +182,20 @@ TRANSFORMS: dict[str, Builder] = {
     "RandomApply": _random_apply,
 }
 
+
+def _load_family_strategies() -> None:
+    """Each op family keeps its strategies in ``strategies_<family>.py`` with a ``STRATEGIES`` dict."""
+    import importlib
+    import pkgutil
+
+    here = os.path.dirname(__file__)
+    for info in pkgutil.iter_modules([here]):
+        if info.name.startswith("strategies_"):
+            TRANSFORMS.update(importlib.import_module(info.name).STRATEGIES)
+
+
+_load_family_strategies()
+
 DTYPES = [torch.uint8, torch.float32, torch.float64, torch.float16, torch.bfloat16]
 
 
@@ -174,7 +204,7 @@ def clips(draw: Draw, min_frames: int = 1, max_frames: int = 10, batched: bool |
     """A random clip (T,C,H,W) or batch (B,T,C,H,W) of a random supported dtype."""
     t = draw(st.integers(min_frames, max_frames))
     c = draw(st.sampled_from([1, 3]))
-    h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
     batched = draw(st.booleans()) if batched is None else batched
     shape: tuple[int, ...] = (t, c, h, w)
     if batched:
@@ -191,5 +221,4 @@ def clips(draw: Draw, min_frames: int = 1, max_frames: int = 10, batched: bool |
 def transform_and_clip(draw: Draw, name: str, batched: bool | None = None) -> tuple[Transform, torch.Tensor]:
     """A transform of the registered ``name`` and a clip it accepts."""
     x = draw(clips(batched=batched))
-    t = x.shape[-4]
-    return TRANSFORMS[name](draw, t), x
+    return TRANSFORMS[name](draw, tuple(x.shape[-4:])), x

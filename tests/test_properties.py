@@ -132,7 +132,7 @@ def test_each_output_frame_is_a_convex_blend_of_two_neighbouring_source_frames(
     name: str, data: st.DataObject, seed: int
 ) -> None:
     x = data.draw(clips(batched=True)).to(torch.float64)
-    op = TRANSFORMS[name](data.draw, x.shape[1])
+    op = TRANSFORMS[name](data.draw, tuple(x.shape[1:]))
     out, params = op(x, generator=gen(seed), return_params=True)
     t = x.shape[1]
     pos = params.positions.to(torch.float64)
@@ -178,7 +178,7 @@ def test_interpolate_then_subsample_gives_back_the_input(x: torch.Tensor, k: int
 @given(data=st.data(), seed=seeds)
 def test_folded_temporal_chain_equals_the_step_by_step_chain_exactly(data: st.DataObject, seed: int) -> None:
     x = data.draw(clips(min_frames=2))
-    ops = chain(data.draw, x.shape[-4], min_len=2)
+    ops = chain(data.draw, tuple(x.shape[-4:]), min_len=2)
     fused, steps = tempaug.Compose(ops, fuse=True), tempaug.Compose(ops, fuse=False)
     params = fused.sample(x.shape, generator=gen(seed))
     assert torch.equal(fused.apply(x, params), steps.apply(x, params))

@@ -30,7 +30,7 @@ from .params import Params
 from .registry import register
 from .validation import check_no_nan, check_probability
 
-__all__ = ["Transform", "TemporalTransform", "TemporalParams", "apply_where", "apply_select"]
+__all__ = ["Transform", "FrameTransform", "TemporalTransform", "TemporalParams", "apply_where", "apply_select"]
 
 Shape = tuple[int, ...]
 
@@ -306,6 +306,32 @@ def apply_select(
         result = fn(x, params[k])
         acc = result if acc is None else torch.where(_mask_shape(choice == k, x), result, acc)
     return acc
+
+
+# ------------------------------------------------------------- frame-wise ops
+class FrameTransform(Transform):
+    """Base of ops that act inside frames (spatial, photometric): output frame t depends on input frame t only.
+
+    Subclasses implement ``_sample(shape, generator)`` (its params start with the ``p`` gate
+    ``applied``, e.g. from :func:`tempaug.core.rng.gate`) and ``_transform(x, params)``, which
+    acts on every sample of a (B,T,C,H,W) batch; the base applies the gate, computing only the
+    gated samples on the CPU and selecting with ``torch.where`` elsewhere.
+
+    Example:
+        >>> import tempaug
+        >>> issubclass(tempaug.TemporalReverse, tempaug.core.transform.FrameTransform)
+        False
+    """
+
+    abstract = True
+
+    def _transform(self, x: Tensor, params: Params) -> Tensor:
+        raise NotImplementedError
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        if self.p >= 1.0:
+            return self._transform(x, params)
+        return apply_where(self._transform, x, params, params.applied)
 
 
 # --------------------------------------------------------------- temporal ops
