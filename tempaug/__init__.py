@@ -25,6 +25,7 @@ from .core import (
     ShapeError,
     SomeOf,
     TempaugError,
+    FrameTransform,
     TemporalTransform,
     Transform,
     from_dict,
@@ -37,16 +38,8 @@ from .core import (
     to_tchw,
 )
 from .functional.temporal import resample
-from .ops import (
-    FrameDrop,
-    FrameDuplicate,
-    FrameInterpolate,
-    SpeedJitter,
-    TemporalCrop,
-    TemporalReverse,
-    TemporalSubsample,
-    TimeWarp,
-)
+from . import ops as _ops
+from .ops import *  # noqa: F401,F403  (every op family's public names)
 
 __all__ = [
     "__version__",
@@ -57,16 +50,10 @@ __all__ = [
     "RandomApply",
     "Transform",
     "TemporalTransform",
+    "FrameTransform",
     "Params",
-    "TemporalReverse",
-    "TemporalCrop",
-    "TemporalSubsample",
-    "SpeedJitter",
-    "FrameInterpolate",
-    "FrameDrop",
-    "FrameDuplicate",
-    "TimeWarp",
     "resample",
+    *[name for name in _ops.__all__ if not name.endswith("Params")],
     "from_dict",
     "save",
     "load",

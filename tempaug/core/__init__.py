@@ -12,7 +12,7 @@ from .errors import (
 from .layout import from_tchw, to_tchw
 from .params import Params, params_from_dict
 from .registry import FORMAT_VERSION, REGISTRY, from_dict, load, registered_names, save
-from .transform import TemporalParams, TemporalTransform, Transform
+from .transform import FrameTransform, TemporalParams, TemporalTransform, Transform
 from .validation import nan_check, set_nan_check
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "save",
     "TemporalParams",
     "TemporalTransform",
+    "FrameTransform",
     "Transform",
     "nan_check",
     "set_nan_check",

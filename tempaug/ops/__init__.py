@@ -1,23 +1,11 @@
-"""The transforms users compose: thin classes that draw params and call kernels in ``tempaug.functional``."""
+"""The transforms users compose: thin classes that draw params and call kernels in ``tempaug.functional``.
 
-from .temporal import (
-    FrameDrop,
-    FrameDuplicate,
-    FrameInterpolate,
-    SpeedJitter,
-    TemporalCrop,
-    TemporalReverse,
-    TemporalSubsample,
-    TimeWarp,
-)
+Each family module lists its public names in ``__all__``; this package re-exports them all.
+"""
 
-__all__ = [
-    "FrameDrop",
-    "FrameDuplicate",
-    "FrameInterpolate",
-    "SpeedJitter",
-    "TemporalCrop",
-    "TemporalReverse",
-    "TemporalSubsample",
-    "TimeWarp",
-]
+from . import color, geometric, temporal
+from .color import *  # noqa: F401,F403
+from .geometric import *  # noqa: F401,F403
+from .temporal import *  # noqa: F401,F403
+
+__all__ = [*temporal.__all__, *geometric.__all__, *color.__all__]
