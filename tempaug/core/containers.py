@@ -25,6 +25,7 @@ from torch import Tensor
 from ..functional.temporal import TimeMap, apply_map, compose_maps, identity_map, select_maps
 from . import rng
 from .errors import InvalidArgumentError, ShapeError
+from .geometry import SpaceMap, apply_space_map, compose_space_maps
 from .params import Params
 from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
 
@@ -196,19 +197,35 @@ class Compose(_Container):
         return folded
 
     def _run(self, x: Tensor, params: Params) -> Tensor:
-        pending: TimeMap | None = None
+        """Children in order; runs of temporal ops fold into one TimeMap, runs of geometric ops into one SpaceMap."""
+        timing: TimeMap | None = None
+        space: SpaceMap | None = None
         for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
             if self.fuse and t.temporal:
-                m = t.time_map(cp, x.shape[1] if pending is None else pending.length)
-                folded = m if pending is None else compose_maps(pending, m)
+                if space is not None:
+                    x, space = apply_space_map(x, space), None
+                m = t.time_map(cp, x.shape[1] if timing is None else timing.length)
+                folded = m if timing is None else compose_maps(timing, m)
                 if folded is None:
-                    x, folded = apply_map(x, pending), m  # type: ignore[arg-type]
-                pending = folded
+                    x, folded = apply_map(x, timing), m  # type: ignore[arg-type]
+                timing = folded
                 continue
-            if pending is not None:
-                x, pending = apply_map(x, pending), None
+            if timing is not None:
+                x, timing = apply_map(x, timing), None
+            if self.fuse and getattr(t, "geometric", False):
+                shape = tuple(x.shape) if space is None else (*x.shape[:3], *space.size)
+                s = t.space_map(cp, shape)  # type: ignore[attr-defined]
+                joined = s if space is None else compose_space_maps(space, s)
+                if joined is None:
+                    x, joined = apply_space_map(x, space), s  # type: ignore[arg-type]
+                space = joined
+                continue
+            if space is not None:
+                x, space = apply_space_map(x, space), None
             x = t._apply(x, cp)
-        return apply_map(x, pending) if pending is not None else x
+        if timing is not None:
+            x = apply_map(x, timing)
+        return apply_space_map(x, space) if space is not None else x
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         if self.temporal:
