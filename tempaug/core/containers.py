@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Sequence
 import torch
 from torch import Tensor
 
+from ..functional.geometric import matrix_boxes
 from ..functional.temporal import TimeMap, apply_map, compose_maps, identity_map, select_maps
 from . import rng
 from .errors import InvalidArgumentError, ShapeError
@@ -81,6 +82,14 @@ def _check_transforms(op: str, transforms: Any, minimum: int) -> list[Transform]
     if len(items) < minimum:
         raise InvalidArgumentError(f"{op}: needs at least {minimum} transform(s), got {len(items)}")
     return items
+
+
+def _loses_box_path(inner: SpaceMap, outer: SpaceMap, joined: SpaceMap) -> bool:
+    """On the CPU, whole-pixel box maps run as slicing plus a uint8 resize; a fold that turns two
+    of them into a fractional box would send the clip through a float warp instead, so it is not done."""
+    sizes = (inner.size, outer.size, joined.size)
+    parts = [bool(matrix_boxes(m.matrix.cpu(), size)[2].all()) for m, size in zip((inner, outer, joined), sizes)]
+    return parts[0] and parts[1] and not parts[2]
 
 
 def _fold(maps: Sequence[TimeMap]) -> TimeMap | None:
@@ -216,6 +225,8 @@ class Compose(_Container):
                 shape = tuple(x.shape) if space is None else (*x.shape[:3], *space.size)
                 s = t.space_map(cp, shape)  # type: ignore[attr-defined]
                 joined = s if space is None else compose_space_maps(space, s)
+                if joined is not None and space is not None and x.device.type == "cpu" and _loses_box_path(space, s, joined):
+                    joined = None
                 if joined is None:
                     x, joined = apply_space_map(x, space), s  # type: ignore[arg-type]
                 space = joined
