@@ -151,26 +151,33 @@ def matrix_boxes(matrix: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor,
         >>> boxes.tolist(), flips.tolist(), ok.tolist()
         ([[2, 1, 6, 3]], [[False, False]], [True])
     """
-    m = matrix.to(torch.float64)
-    same_frames = (m == m[:, :1]).flatten(1).all(1)
-    m = m[:, 0]
-    aligned = (m[:, 0, 1].abs() <= 1e-6) & (m[:, 1, 0].abs() <= 1e-6)
+    # A handful of numbers per sample: plain Python floats beat a dozen tiny tensor ops here.
     h, w = size
-    left = m[:, 0, 2] - 0.5 * m[:, 0, 0]
-    right = m[:, 0, 2] + (w - 0.5) * m[:, 0, 0]
-    top = m[:, 1, 2] - 0.5 * m[:, 1, 1]
-    bottom = m[:, 1, 2] + (h - 0.5) * m[:, 1, 1]
-    edges = (
-        torch.stack(
-            [torch.minimum(left, right), torch.minimum(top, bottom), torch.maximum(left, right), torch.maximum(top, bottom)],
-            dim=1,
+    flat = matrix.detach().to(torch.float64).reshape(matrix.shape[0], -1, 9).tolist()
+    boxes, flips, ok = [], [], []
+    for frames in flat:
+        a, b_, tx, c, d, ty = frames[0][:6]
+        left, right = tx - 0.5 * a, tx + (w - 0.5) * a
+        top, bottom = ty - 0.5 * d, ty + (h - 0.5) * d
+        edges = [min(left, right) + 0.5, min(top, bottom) + 0.5, max(left, right) + 0.5, max(top, bottom) + 0.5]
+        rounded = [round(e) for e in edges]
+        good = (
+            abs(b_) <= 1e-6
+            and abs(c) <= 1e-6
+            and all(abs(e - r) <= _TOL for e, r in zip(edges, rounded))
+            and rounded[2] > rounded[0]
+            and rounded[3] > rounded[1]
+            and all(f == frames[0] for f in frames[1:])
         )
-        + 0.5
+        boxes.append(rounded)
+        flips.append([a < 0, d < 0])
+        ok.append(good)
+    n = matrix.shape[0]
+    return (
+        torch.tensor(boxes, dtype=torch.long).view(n, 4),
+        torch.tensor(flips, dtype=torch.bool).view(n, 2),
+        torch.tensor(ok, dtype=torch.bool).view(n),
     )
-    rounded = torch.round(edges)
-    whole = ((edges - rounded).abs() <= _TOL).all(1) & (rounded[:, 2:] > rounded[:, :2]).all(1)
-    flips = torch.stack([m[:, 0, 0] < 0, m[:, 1, 1] < 0], dim=1)
-    return rounded.to(torch.long), flips, same_frames & aligned & whole
 
 
 def _resize(frames: Tensor, size: tuple[int, int], antialias: bool) -> Tensor:
