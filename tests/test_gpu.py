@@ -84,5 +84,5 @@ def test_spatial_apply_on_cuda_stays_on_device_without_host_sync(name: str, dtyp
         torch.cuda.set_sync_debug_mode("default")
     assert out.device == x.device and out.dtype == dtype and out.shape == expected.shape
     # the CPU path resizes with antialiasing, the device path with grid_sample: close, not equal
-    tolerance = 255 * 0.25 if dtype == torch.uint8 else 0.25
+    tolerance = 255 * 0.1 if dtype == torch.uint8 else 0.1  # measured on the CPU with grid_sample forced: <= 0.05
     assert (out.cpu().float() - expected.float()).abs().mean() < tolerance
