@@ -69,3 +69,19 @@ __all__ = [
     "DTypeError",
     "SerializationError",
 ]
+
+#: Names served on first use by ``__getattr__``: the adapters import albumentations and kornia, which
+#: ``import tempaug`` leaves out.
+_LAZY = {"FromAlbumentations": "adapters.albumentations", "FromKornia": "adapters.kornia"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -1,10 +1,12 @@
 """Params: the plain, typed, immutable data a transform draws and replays.
 
 Every transform's ``sample`` returns a frozen dataclass derived from
-:class:`Params`. All tensor fields have one leading batch dimension ``B``;
-containers hold their children's params in ``children``. Params are returned
-to the caller and never kept on the transform, so the same params can be
-replayed, sliced per sample, moved between devices and written to JSON.
+:class:`Params`. All tensor fields have one leading batch dimension ``B``
+(so does every tensor of a field that maps names to tensors, which is how an
+adapter keeps a wrapped library's params); containers hold their children's
+params in ``children``. Params are returned to the caller and never kept on
+the transform, so the same params can be replayed, sliced per sample, moved
+between devices and written to JSON.
 
 Example:
     >>> import torch, tempaug
@@ -76,6 +78,15 @@ class Params:
                     f"{type(self).__name__}: field {f.name!r} has shape {tuple(value.shape)}, "
                     f"expected a leading batch dimension of {b}"
                 )
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if not isinstance(key, str) or not isinstance(item, Tensor):
+                        raise ValueError(f"{type(self).__name__}: field {f.name!r} must map names to tensors")
+                    if item.dim() == 0 or item.shape[0] != b:
+                        raise ValueError(
+                            f"{type(self).__name__}: field {f.name}[{key!r}] has shape {tuple(item.shape)}, "
+                            f"expected a leading batch dimension of {b}"
+                        )
 
     # ------------------------------------------------------------------ basics
     @property
@@ -104,6 +115,8 @@ class Params:
                 changes[f.name] = value._map(tensor_fn)
             elif isinstance(value, tuple):
                 changes[f.name] = tuple(v._map(tensor_fn) if isinstance(v, Params) else v for v in value)
+            elif isinstance(value, dict):
+                changes[f.name] = {key: tensor_fn(item) for key, item in value.items()}
         return dataclasses.replace(self, **changes)
 
     def to(self: P, device: torch.device | str | None) -> P:
@@ -172,6 +185,11 @@ class Params:
             elif isinstance(mine, Params):
                 if not mine.equal(theirs):
                     return False
+            elif isinstance(mine, dict):
+                if not isinstance(theirs, dict) or mine.keys() != theirs.keys():
+                    return False
+                if not all(_same_tensor(mine[key], theirs[key]) for key in mine):
+                    return False
             elif mine != theirs:
                 return False
         return True
@@ -191,12 +209,9 @@ class Params:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, Tensor):
-                t = value.detach().cpu()
-                fields[f.name] = {
-                    "dtype": str(t.dtype).removeprefix("torch."),
-                    "shape": list(t.shape),
-                    "data": t.reshape(-1).tolist(),
-                }
+                fields[f.name] = _tensor_to_dict(value)
+            elif isinstance(value, dict):
+                fields[f.name] = {"tensors": {key: _tensor_to_dict(item) for key, item in value.items()}}
             elif isinstance(value, tuple):
                 fields[f.name] = [v.to_dict() for v in value]
             elif isinstance(value, Params):
@@ -209,6 +224,15 @@ class Params:
     def from_dict(cls, data: dict[str, Any]) -> "Params":
         """Inverse of :meth:`to_dict`; see :func:`params_from_dict`."""
         return params_from_dict(data)
+
+
+def _same_tensor(a: Tensor, b: Any) -> bool:
+    return isinstance(b, Tensor) and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a.cpu(), b.cpu())
+
+
+def _tensor_to_dict(value: Tensor) -> dict[str, Any]:
+    t = value.detach().cpu()
+    return {"dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape), "data": t.reshape(-1).tolist()}
 
 
 def _tensor_from_dict(value: Any, where: str) -> Tensor:
@@ -251,6 +275,11 @@ def params_from_dict(data: dict[str, Any], where: str = "params") -> Params:
             kwargs[f.name] = tuple(params_from_dict(v, f"{key}[{i}]") for i, v in enumerate(value))
         elif isinstance(value, dict) and "type" in value:
             kwargs[f.name] = params_from_dict(value, key)
+        elif isinstance(value, dict) and set(value) == {"tensors"}:
+            tensors = value["tensors"]
+            if not isinstance(tensors, dict):
+                raise SerializationError(f"{key}.tensors: expected a mapping of names to tensor entries")
+            kwargs[f.name] = {name: _tensor_from_dict(item, f"{key}.tensors.{name}") for name, item in tensors.items()}
         elif isinstance(value, dict):
             kwargs[f.name] = _tensor_from_dict(value, key)
         else:

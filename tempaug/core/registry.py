@@ -41,6 +41,30 @@ FORMAT_VERSION = 1
 #: Every registered transform by name.
 REGISTRY: dict[str, type["Transform"]] = {}
 
+#: Transforms that live in modules ``import tempaug`` leaves out (they import heavy libraries), by name: the
+#: module that defines them is imported the first time ``from_dict`` meets the name. A fixed table of ours;
+#: nothing read from a file is ever imported.
+_LAZY_MODULES: dict[str, str] = {
+    "FromAlbumentations": "tempaug.adapters.albumentations",
+    "FromKornia": "tempaug.adapters.kornia",
+}
+
+
+def _lookup(name: Any, where: str) -> type["Transform"] | None:
+    """The registered class called ``name``, importing its module first when it is one of ``_LAZY_MODULES``."""
+    if not isinstance(name, str):
+        return None
+    if name not in REGISTRY and name in _LAZY_MODULES:
+        import importlib
+
+        try:
+            importlib.import_module(_LAZY_MODULES[name])
+        except ImportError as err:
+            raise SerializationError(
+                f"{where}.name: {name} needs {_LAZY_MODULES[name]}, which could not be imported: {err}"
+            ) from None
+    return REGISTRY.get(name)
+
 
 def register(cls: type["Transform"]) -> type["Transform"]:
     """Register a transform class under its class name (done automatically for every subclass).
@@ -90,7 +114,7 @@ def from_dict(data: dict[str, Any], where: str = "transform") -> "Transform":
     if "name" not in data:
         raise SerializationError(f"{where}.name: missing (every transform entry needs its registered name)")
     name = data["name"]
-    cls = REGISTRY.get(name) if isinstance(name, str) else None
+    cls = _lookup(name, where)
     if cls is None:
         raise SerializationError(
             f"{where}.name: unknown transform {name!r}; registered transforms: {', '.join(registered_names())}"
