@@ -25,15 +25,20 @@ at their size.
 Supported augmentations and serialisation: any 2D augmentation of ``kornia.augmentation``
 (a subclass of ``AugmentationBase2D``: flips, affine maps, crops, colour, noise, blur, erasing...)
 runs. Mix augmentations (``RandomMixUpV2``, ``RandomCutMixV2``, ``RandomMosaic``, ``RandomJigsaw``)
-and containers are refused, as they mix the frames of a batch. ``to_dict`` stores the class name
-and the constructor arguments, which it reads back from the instance and checks by rebuilding it;
-that works for augmentations built from plain data (numbers, strings, booleans, None, tuples of
-those, and kornia's enums), such as ``RandomHorizontalFlip``, ``RandomVerticalFlip``,
-``RandomAffine``, ``RandomRotation``, ``ColorJiggle``, ``ColorJitter``, ``RandomBrightness``,
-``RandomContrast``, ``RandomGrayscale``, ``RandomGaussianNoise``, ``RandomErasing``, ``RandomCrop``
-and ``RandomResizedCrop``. Other arguments (tensors, callables) raise a SerializationError when
-writing. Reading looks the class name up only among the attributes of ``kornia.augmentation`` and
-checks that it is a 2D augmentation; no module named in a file is imported.
+and containers are refused, as they mix the frames of a batch, and so are ``RandomChannelDropout``
+(its params index the batch) and ``RandomDissolving`` (it draws while applying). ``to_dict`` stores
+the class name and the constructor arguments, which it reads back from the instance and checks by
+rebuilding it; that works for augmentations built from plain data (numbers, strings, booleans,
+None, tuples of those, kornia's enums, small tensors of numbers), such as ``RandomHorizontalFlip``,
+``RandomVerticalFlip``, ``RandomAffine``, ``RandomShear``, ``RandomPerspective``, ``ColorJiggle``,
+``ColorJitter``, ``RandomBrightness``, ``RandomContrast``, ``RandomGrayscale``,
+``RandomGaussianNoise``, ``RandomGaussianBlur``, ``RandomErasing``, ``RandomCrop``,
+``RandomResizedCrop``, ``CenterCrop``, ``Resize`` and ``Normalize``. Augmentations that keep an
+argument in a form that cannot be read back (``RandomRotation``, ``RandomRotation90``,
+``RandomFisheye``) run, but raise a SerializationError when written; ``RandomAffine(degrees=...)``
+is a rotation that can be stored. Reading looks the class name up only among the attributes of
+``kornia.augmentation`` and checks that it is a 2D augmentation; no module named in a file is
+imported.
 
 Example:
     >>> import kornia.augmentation as K, torch, tempaug
