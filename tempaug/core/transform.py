@@ -177,6 +177,20 @@ class Transform:
         out = self._output_shape(full)
         return tuple(out) if len(tuple(shape)) == 5 else tuple(out[1:])
 
+    def output_dtype(self, dtype: torch.dtype) -> torch.dtype:
+        """The dtype ``__call__`` returns for an input of ``dtype``: the same, unless an op converts it.
+
+        Ops that convert (``ToFloat``, ``Normalize``, ...) override this; containers chain it through their children.
+
+        Example:
+            >>> import torch, tempaug
+            >>> tempaug.Compose([tempaug.TemporalReverse()]).output_dtype(torch.uint8)
+            torch.uint8
+        """
+        for child in self.children():
+            dtype = child.output_dtype(dtype)
+        return dtype
+
     # ------------------------------------------------------------ for subclasses
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         raise NotImplementedError
