@@ -190,7 +190,9 @@ def test_uint8_jitter_matches_the_float_path_within_rounding() -> None:
     out, params = op(x, generator=gen(2), return_params=True)
     ref = op.apply(x.float() / 255, params) * 255
     assert out.dtype == torch.uint8
-    assert (out.float() - ref).abs().max() <= 0.5 + 1e-3
+    # uint8 RGB on the CPU goes through OpenCV's cv2.transform, whose fixed-point rounding is
+    # within one level of the exact result (exact rounding would be within 0.5)
+    assert (out.float() - ref).abs().max() < 1.0
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64])

@@ -220,3 +220,12 @@ def test_bad_geometric_input_raises_a_clear_error(make: object, match: str) -> N
 def test_padding_makes_a_too_large_crop_legal() -> None:
     assert CenterCrop(10, pad_if_needed=True)(torch.rand(2, 3, 8, 8)).shape == (2, 3, 10, 10)
     assert RandomCrop(10, padding=1)(torch.rand(2, 3, 8, 8)).shape == (2, 3, 10, 10)
+
+
+def test_antialias_false_resizes_without_antialiasing() -> None:
+    x = torch.rand(2, 3, 32, 32, generator=gen(8))
+    smooth, sharp = Resize(8)(x), Resize(8, antialias=False)(x)
+    assert torch.allclose(sharp, F.interpolate(x, size=(8, 8), mode="bilinear", antialias=False))
+    assert not torch.allclose(smooth, sharp)
+    folded = Compose([Resize(16, antialias=False), CenterCrop(8)])(x)
+    assert torch.allclose(folded, F.interpolate(x, size=(16, 16), mode="bilinear", antialias=False)[..., 4:12, 4:12])

