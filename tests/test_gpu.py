@@ -46,7 +46,10 @@ def test_apply_on_cuda_matches_cpu_without_host_sync(name: str, dtype: torch.dty
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert out.device == x.device and out.dtype == dtype
-    assert torch.equal(out.cpu(), expected)
+    if dtype == torch.uint8:  # the CPU blends uint8 with OpenCV: rounding may differ by one level
+        assert (out.cpu().int() - expected.int()).abs().max() <= 1
+    else:
+        assert torch.equal(out.cpu(), expected)
 
 
 @cuda

@@ -480,3 +480,17 @@ def test_resample_blends_with_fractional_positions() -> None:
     x = torch.tensor([0, 100, 200], dtype=torch.uint8).view(3, 1, 1, 1)
     assert tempaug.resample(x, torch.tensor([0.5, 1.25, 2.0])).flatten().tolist() == [50, 125, 200]
     assert tempaug.resample(_clip(4), torch.tensor([3, 0, 2])).flatten().tolist() == [3.0, 0.0, 2.0]
+
+
+def test_uint8_blends_on_the_cpu_round_within_half_a_level_of_the_exact_blend() -> None:
+    x = torch.randint(0, 256, (3, 12, 3, 9, 7), generator=gen(4), dtype=torch.uint8)
+    op = tempaug.SpeedJitter(speed=(0.3, 2.5), vary="frame")
+    out, params = op(x, generator=gen(5), return_params=True)
+    pos = params.positions
+    lo = pos.floor().long()
+    w = (pos - lo).view(*pos.shape, 1, 1, 1)
+    b = torch.arange(3).view(-1, 1)
+    exact = (1 - w) * x[b, lo].double() + w * x[b, (lo + 1) % 12].double()
+    assert (out.double() - exact).abs().max() <= 0.5 + 1e-6
+    whole = (w == 0).view(pos.shape)
+    assert torch.equal(out[whole], x[b.expand_as(lo)[whole], lo[whole]])
