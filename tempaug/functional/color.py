@@ -278,11 +278,12 @@ def jitter_matrix(
     saturation: Tensor | None = None,
     hue: Tensor | None = None,
 ) -> Tensor:
-    """Fold the four colour-jitter steps, in each sample's order, into one (B, T, C, C+1) matrix per frame.
+    """The four colour-jitter steps as one (B, T, C, C+1) matrix per frame.
 
     Contrast blends with the mean grey level of the frame *as it is at that
-    step*: the fold carries the input's channel means through the earlier steps
-    (the mean of an affine map of a frame is that map of its means).
+    step* (the mean of an affine map of a frame is that map of its means).
+    Without clamps between them the steps commute, so every ``order`` gives
+    the same matrix up to float rounding; a closed form computes it.
 
     Args:
         means: (B, T, C) channel means of each input frame (only read when contrast is given).
@@ -303,30 +304,27 @@ def jitter_matrix(
         raise ValueError(
             f"jitter_matrix: saturation and hue need 3 (RGB) channels, got means of shape {tuple(means.shape)}"
         )
-    fixed: dict[int, Tensor] = {}
-    if brightness is not None:
-        fixed[0] = brightness_matrix(brightness.to(means.dtype), c)
+    # With no clamp between them the four steps commute exactly: saturation and hue act on chroma only
+    # and keep luma, brightness scales everything, and contrast's grey offset is b * (1 - c) * luma(mean)
+    # whether brightness runs before or after it. So one closed form serves every order (``order`` is
+    # the record of the draw; it changes the result only by float rounding): a handful of small tensor
+    # ops instead of folding four matrices one by one.
+    dtype, device = means.dtype, means.device
+    linear = _eye(c, means).expand(b, t, c, c)
     if saturation is not None:
-        fixed[2] = saturation_matrix(saturation.to(means.dtype))
+        linear = saturation_matrix(saturation.to(dtype))[..., :3]
     if hue is not None:
-        fixed[3] = hue_matrix(hue.to(means.dtype))
-    identity = _affine(_eye(c, means), torch.zeros(c, dtype=means.dtype, device=means.device)).expand(b, t, c, c + 1)
-    acc = identity
-    weights = _grey(c, means.dtype, means.device)
-    order = order.to(means.device)
-    for j in range(4):
-        steps = dict(fixed)
-        if contrast is not None:
-            current = (acc[..., :c] @ means.unsqueeze(-1)).squeeze(-1) + acc[..., c]
-            steps[1] = contrast_matrix(contrast.to(means.dtype), (current * weights).sum(-1), c)
-        if not steps:
-            break
-        which = order[:, j].view(b, 1, 1, 1)
-        step = identity
-        for k, matrix in steps.items():
-            step = torch.where(which == k, matrix, step)
-        acc = compose_color_matrices(step, acc)
-    return acc
+        rotate = hue_matrix(hue.to(dtype))[..., :3]
+        linear = rotate if saturation is None else linear @ rotate
+    scale = torch.ones((b, t), dtype=dtype, device=device)
+    if brightness is not None:
+        scale = scale * brightness.to(dtype)
+    offset = torch.zeros((b, t), dtype=dtype, device=device)
+    if contrast is not None:
+        factor = contrast.to(dtype)
+        offset = scale * (1.0 - factor) * (means * _grey(c, dtype, device)).sum(-1)
+        scale = scale * factor
+    return _affine(scale[..., None, None] * linear, offset[..., None].expand(b, t, c))
 
 
 def apply_color_matrix(x: Tensor, matrix: Tensor, clamp: bool = True) -> Tensor:
