@@ -120,33 +120,36 @@ class RandomResizedCrop(GeometricTransform):
         return self._size
 
     def _boxes(self, n: int, h: int, w: int, generator: torch.Generator | None) -> Tensor:
-        """(n, 4) float boxes: torchvision's 10 tries, vectorised, with its centre-crop fallback."""
+        """(n, 4) float boxes: torchvision's 10 tries with its centre-crop fallback.
+
+        All random numbers come from one draw; the tries are plain arithmetic on
+        a few numbers per sample, far cheaper than a dozen tiny tensor ops.
+        """
         tries = 10
-        area = h * w * rng.uniform((n, tries), self.scale[0], self.scale[1], generator)
-        log_r = rng.uniform((n, tries), math.log(self.ratio[0]), math.log(self.ratio[1]), generator)
-        r = torch.exp(log_r)
-        cw = torch.round(torch.sqrt(area * r))
-        ch = torch.round(torch.sqrt(area / r))
-        ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
-        first = torch.where(ok.any(1), ok.to(torch.float32).argmax(1), torch.full((n,), -1, device=ok.device))
-        pick = first.clamp(min=0).view(-1, 1)
-        cw, ch = cw.gather(1, pick).squeeze(1), ch.gather(1, pick).squeeze(1)
-        # fallback: the whole frame, cut to the nearest allowed ratio (centred)
+        u = rng.rand((n, 2 * tries + 2), generator).tolist()
+        (s_lo, s_hi), (r_lo, r_hi) = self.scale, (math.log(self.ratio[0]), math.log(self.ratio[1]))
         in_ratio = w / h
         if in_ratio < self.ratio[0]:
-            fw, fh = float(w), float(round(w / self.ratio[0]))
+            fallback = (w, round(w / self.ratio[0]))
         elif in_ratio > self.ratio[1]:
-            fw, fh = float(round(h * self.ratio[1])), float(h)
+            fallback = (round(h * self.ratio[1]), h)
         else:
-            fw, fh = float(w), float(h)
-        missing = first < 0
-        cw = torch.where(missing, torch.full_like(cw, fw), cw)
-        ch = torch.where(missing, torch.full_like(ch, fh), ch)
-        x0 = torch.floor(rng.rand((n,), generator) * (w - cw + 1)).clamp(max=w - cw)
-        y0 = torch.floor(rng.rand((n,), generator) * (h - ch + 1)).clamp(max=h - ch)
-        x0 = torch.where(missing, torch.floor((w - cw) / 2), x0)
-        y0 = torch.where(missing, torch.floor((h - ch) / 2), y0)
-        return torch.stack([x0, y0, x0 + cw, y0 + ch], dim=1)
+            fallback = (w, h)
+        boxes = []
+        for row in u:
+            for k in range(tries):
+                area = h * w * (s_lo + (s_hi - s_lo) * row[k])
+                r = math.exp(r_lo + (r_hi - r_lo) * row[tries + k])
+                cw, ch = round(math.sqrt(area * r)), round(math.sqrt(area / r))
+                if 0 < cw <= w and 0 < ch <= h:
+                    x0 = min(math.floor(row[-2] * (w - cw + 1)), w - cw)
+                    y0 = min(math.floor(row[-1] * (h - ch + 1)), h - ch)
+                    break
+            else:
+                cw, ch = fallback
+                x0, y0 = (w - cw) // 2, (h - ch) // 2
+            boxes.append((x0, y0, x0 + cw, y0 + ch))
+        return torch.tensor(boxes, dtype=torch.float32, device=rng.generator_device(generator)).view(n, 4)
 
     def _matrices(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         b, t, _, h, w = shape
