@@ -40,7 +40,9 @@ def _random_crop(draw: Draw, shape: Shape) -> tempaug.Transform:
     h, w = shape[2] + 2 * padding, shape[3] + 2 * padding
     size = (draw(st.integers(1, h + 3 if pad_if_needed else h)), draw(st.integers(1, w + 3 if pad_if_needed else w)))
     fill = draw(st.sampled_from([0.0, 0.5, 7.0]))
-    return tempaug.RandomCrop(size, padding=padding, pad_if_needed=pad_if_needed, fill=fill, p=_gate(draw, shape, size))
+    return tempaug.RandomCrop(
+        size, padding=padding, pad_if_needed=pad_if_needed, fill=fill, vary=draw(varies), p=_gate(draw, shape, size)
+    )
 
 
 def _center_crop(draw: Draw, shape: Shape) -> tempaug.Transform:

@@ -58,7 +58,11 @@ def test_flips_and_center_crop_give_exact_pixels() -> None:
 )
 def test_a_crop_box_always_lies_inside_the_frame(h: int, w: int, seed: int, vary: str) -> None:
     shape = (3, 4, 1, h, w)
-    ops = [RandomResizedCrop(8, vary=vary), RandomCrop((min(h, 5), min(w, 3))), CenterCrop((h // 2 + 1, w // 2 + 1))]
+    ops = [
+        RandomResizedCrop(8, vary=vary),
+        RandomCrop((min(h, 5), min(w, 3)), vary=vary),
+        CenterCrop((h // 2 + 1, w // 2 + 1)),
+    ]
     for op in ops:
         boxes = op.sample(shape, generator=gen(seed)).boxes
         assert bool((boxes[..., 0] >= 0).all() & (boxes[..., 1] >= 0).all())
@@ -103,8 +107,10 @@ def test_vary_frame_draws_a_new_map_for_every_frame(op: tempaug.Transform) -> No
     assert len({tuple(m.flatten().tolist()) for m in matrix[0]}) == 6
 
 
-def test_vary_smooth_moves_the_box_linearly_across_the_clip() -> None:
-    boxes = RandomResizedCrop(8, vary="smooth").sample((3, 5, 1, 30, 40), generator=gen(3)).boxes
+@pytest.mark.parametrize("op", [RandomResizedCrop(8, vary="smooth"), RandomCrop(9, vary="smooth")], ids=lambda o: o.name)
+def test_vary_smooth_moves_the_box_linearly_across_the_clip(op: tempaug.Transform) -> None:
+    boxes = op.sample((3, 5, 1, 30, 40), generator=gen(3)).boxes
+    assert boxes.shape == (3, 5, 4)
     steps = boxes.diff(dim=1)
     assert torch.allclose(steps, steps[:, :1].expand_as(steps), atol=1e-4)
     out = RandomResizedCrop(8, vary="smooth")(torch.rand(5, 3, 30, 40))

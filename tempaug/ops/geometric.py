@@ -167,6 +167,8 @@ class RandomCrop(GeometricTransform):
         padding: pixels of ``fill`` added on every side before cropping.
         pad_if_needed: pad frames smaller than ``size`` instead of raising.
         fill: value of padded pixels (in the input's units: 0-255 for uint8).
+        vary: ``"clip"`` one place per clip, ``"frame"`` one per frame (jitter), ``"smooth"`` a place that
+            moves from one draw to another across the clip (a slow pan).
         p: gate; only meaningful when ``size`` equals the frame size.
 
     Example:
@@ -178,7 +180,13 @@ class RandomCrop(GeometricTransform):
     params_type: ClassVar[type[Params]] = CropParams
 
     def __init__(
-        self, size: int | Sequence[int], padding: int = 0, pad_if_needed: bool = False, fill: float = 0.0, p: float = 1.0
+        self,
+        size: int | Sequence[int],
+        padding: int = 0,
+        pad_if_needed: bool = False,
+        fill: float = 0.0,
+        vary: str = "clip",
+        p: float = 1.0,
     ) -> None:
         super().__init__(p=p)
         self._size = _size_pair(self.name, "size", size)
@@ -188,6 +196,7 @@ class RandomCrop(GeometricTransform):
         self.padding = padding
         self.pad_if_needed = bool(pad_if_needed)
         self.fill = float(fill)
+        self.vary = check_vary(self.name, vary)
 
     def _out_size(self, shape: Shape) -> tuple[int, int]:
         return self._size
@@ -210,9 +219,10 @@ class RandomCrop(GeometricTransform):
             lo_x = hi_x = (w - cw) // 2
         if hi_y < lo_y:
             lo_y = hi_y = (h - ch) // 2
-        x0 = rng.randint(lo_x, hi_x, (b,), generator).to(torch.float32)
-        y0 = rng.randint(lo_y, hi_y, (b,), generator).to(torch.float32)
-        boxes = torch.stack([x0, y0, x0 + cw, y0 + ch], dim=1).view(b, 1, 4)
+        k = _draws(self.vary, shape[1])
+        x0 = rng.randint(lo_x, hi_x, (b * k,), generator).to(torch.float32)
+        y0 = rng.randint(lo_y, hi_y, (b * k,), generator).to(torch.float32)
+        boxes = _over_time(torch.stack([x0, y0, x0 + cw, y0 + ch], dim=1).view(b, k, 4), self.vary, shape[1])
         return box_matrix(boxes, self._size), {"boxes": boxes}
 
 
