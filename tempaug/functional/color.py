@@ -35,10 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-try:  # OpenCV ships with albumentations; it is our uint8 colour kernel on the CPU
-    import cv2 as _cv2
-except ImportError:  # pragma: no cover - falls back to the torch kernel
-    _cv2 = None
+from ._opencv import opencv
 
 __all__ = [
     "LUMA",
@@ -349,7 +346,13 @@ def apply_color_matrix(x: Tensor, matrix: Tensor, clamp: bool = True) -> Tensor:
 
 def _opencv_path(x: Tensor) -> bool:
     """uint8 RGB frames on the CPU go through OpenCV (see :func:`_cv2_transform`)."""
-    return x.dtype == torch.uint8 and x.device.type == "cpu" and x.shape[-3] == 3 and x.numel() > 0 and _cv2 is not None
+    return (
+        x.dtype == torch.uint8
+        and x.device.type == "cpu"
+        and x.shape[-3] == 3
+        and x.numel() > 0
+        and opencv() is not None
+    )
 
 
 def _hwc_frames(x: Tensor) -> np.ndarray:
@@ -362,7 +365,8 @@ def _hwc_frames(x: Tensor) -> np.ndarray:
 def _cv2_frame_means(hwc: np.ndarray) -> Tensor:
     """Per-frame channel means (n, C) of uint8 HWC frames, with OpenCV's vectorised reduction."""
     c = hwc.shape[-1]
-    return torch.tensor([_cv2.mean(frame)[:c] for frame in hwc], dtype=torch.float32)
+    mean = opencv().mean
+    return torch.tensor([mean(frame)[:c] for frame in hwc], dtype=torch.float32)
 
 
 def _cv2_transform(hwc: np.ndarray, matrix: Tensor, shape: Sequence[int]) -> Tensor:
@@ -374,13 +378,14 @@ def _cv2_transform(hwc: np.ndarray, matrix: Tensor, shape: Sequence[int]) -> Ten
     channels-last view in tempaug's (..., C, H, W) layout.
     """
     n, h, w, c = hwc.shape
+    transform = opencv().transform
     m = matrix.detach().to(torch.float32).reshape(n, c, c + 1).numpy()
     if n == 1 or bool((m == m[:1]).all()):
-        out = _cv2.transform(hwc.reshape(n * h, w, c), m[0]).reshape(n, h, w, c)
+        out = transform(hwc.reshape(n * h, w, c), m[0]).reshape(n, h, w, c)
     else:
         out = np.empty_like(hwc)
         for i in range(n):
-            out[i] = _cv2.transform(hwc[i], m[i])
+            out[i] = transform(hwc[i], m[i])
     return torch.from_numpy(out).permute(0, 3, 1, 2).reshape(*shape[:-3], c, h, w)
 
 

@@ -30,10 +30,7 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import Tensor
 
-try:  # OpenCV ships with albumentations; it is our uint8 blend kernel on the CPU
-    import cv2 as _cv2
-except ImportError:  # pragma: no cover - falls back to the torch kernel
-    _cv2 = None
+from ._opencv import opencv
 
 __all__ = [
     "TimeMap",
@@ -263,7 +260,7 @@ def apply_map(x: Tensor, tmap: TimeMap) -> Tensor:
     """
     lead = x.shape[:-4]
     flat = x.reshape(-1, *x.shape[-4:]) if len(lead) != 1 else x
-    if tmap.weight is not None and _cv2 is not None and flat.dtype == torch.uint8 and flat.device.type == "cpu":
+    if tmap.weight is not None and opencv() is not None and flat.dtype == torch.uint8 and flat.device.type == "cpu":
         out = _blend_uint8_cpu(flat, tmap)
     elif tmap.weight is not None:
         out = _blend(_gather(flat, tmap.index), _gather(flat, tmap.partner), tmap.weight)
@@ -285,6 +282,7 @@ def _blend_uint8_cpu(x: Tensor, tmap: TimeMap) -> Tensor:
     out = torch.empty((b, t_out, *src.shape[2:]), dtype=torch.uint8)
     if out.numel() == 0:
         return out
+    cv2 = opencv()
     frames, dest = src.numpy(), out.numpy()
     rows = dest.reshape(b, t_out, -1)
     flat_src = frames.reshape(frames.shape[0], frames.shape[1], -1)
@@ -295,7 +293,7 @@ def _blend_uint8_cpu(x: Tensor, tmap: TimeMap) -> Tensor:
             if w == 0.0:
                 rows[i, j] = flat_src[i, a]
             else:
-                _cv2.addWeighted(flat_src[i, a], 1.0 - w, flat_src[i, c], w, 0.0, dst=rows[i, j])
+                cv2.addWeighted(flat_src[i, a], 1.0 - w, flat_src[i, c], w, 0.0, dst=rows[i, j])
     return out
 
 
