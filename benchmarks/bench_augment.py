@@ -45,17 +45,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import dataclasses
-import datetime as dt
 import gc
 import io
-import json
 import math
-import os
-import platform
 import pstats
-import shlex
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -64,15 +57,28 @@ from typing import Any
 
 import numpy as np
 import torch
+from _harness import (
+    CUDA_NOTE,
+    RESULTS_DIR,
+    CpuMeter,
+    Fn,
+    MeasureSettings,
+    bullets,
+    command_line,
+    contended_rows,
+    contention_line,
+    finish_info,
+    machine_info,
+    machine_lines,
+    measure,
+    rate_text,
+    timed_call,
+    write_reports,
+)
 from torch import Tensor
 
 import tempaug
 from tempaug import ColorJitter, Compose, HorizontalFlip, RandomResizedCrop, SpeedJitter
-
-try:
-    import resource
-except ImportError:  # not on every platform
-    resource = None  # type: ignore[assignment]
 
 try:
     import cv2
@@ -84,33 +90,20 @@ CROP = 112
 BATCH = 32
 SPEED = (0.5, 2.0)
 JITTER = (0.4, 0.4, 0.4, 0.1)
-#: A case is flagged when other processes used more than this share of the CPUs while it ran.
-CONTENDED = 0.1
 #: (section, peer, least tempaug/peer ratio) for every target; each is judged for pipelines A and B.
 TARGETS = (("per-clip cpu", "albumentations", 1.5), ("batched cpu", "kornia", 5.0), ("batched cuda", "kornia", 2.0))
-Fn = Callable[[], Any]
 
 
 # --------------------------------------------------------------------- settings
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    """How long to measure each case: time budget, block length and round limits."""
-
-    budget_s: float
-    block_s: float
-    min_rounds: int
-    max_rounds: int
-
-
 FULL = {
-    "per-clip cpu": Settings(budget_s=4.0, block_s=0.05, min_rounds=7, max_rounds=60),
-    "batched cpu": Settings(budget_s=14.0, block_s=0.0, min_rounds=5, max_rounds=15),
-    "batched cuda": Settings(budget_s=3.0, block_s=0.05, min_rounds=7, max_rounds=60),
+    "per-clip cpu": MeasureSettings(budget_s=4.0, block_s=0.05, min_rounds=7, max_rounds=60),
+    "batched cpu": MeasureSettings(budget_s=14.0, block_s=0.0, min_rounds=5, max_rounds=15),
+    "batched cuda": MeasureSettings(budget_s=3.0, block_s=0.05, min_rounds=7, max_rounds=60),
 }
 QUICK = {
-    "per-clip cpu": Settings(budget_s=0.5, block_s=0.02, min_rounds=3, max_rounds=10),
-    "batched cpu": Settings(budget_s=0.0, block_s=0.0, min_rounds=1, max_rounds=1),
-    "batched cuda": Settings(budget_s=0.5, block_s=0.02, min_rounds=3, max_rounds=10),
+    "per-clip cpu": MeasureSettings(budget_s=0.5, block_s=0.02, min_rounds=3, max_rounds=10),
+    "batched cpu": MeasureSettings(budget_s=0.0, block_s=0.0, min_rounds=1, max_rounds=1),
+    "batched cuda": MeasureSettings(budget_s=0.5, block_s=0.02, min_rounds=3, max_rounds=10),
 }
 
 
@@ -223,121 +216,6 @@ def check_speed_jitter(seed: int) -> dict[str, Any]:
     }
 
 
-# ----------------------------------------------------------------------- timing
-@dataclasses.dataclass
-class Timing:
-    """Per-call cost of one callable: median and best block (seconds), calls and rounds timed, minor page faults."""
-
-    median_s: float
-    min_s: float
-    calls: int
-    rounds: int
-    page_faults: float
-
-
-def sync(device: torch.device) -> None:
-    """Wait for queued kernels on an accelerator (no-op on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def timed_call(fn: Fn, device: torch.device) -> tuple[Any, float]:
-    """One call of ``fn``, synchronised: its output and the seconds it took."""
-    sync(device)
-    start = time.perf_counter()
-    out = fn()
-    sync(device)
-    return out, time.perf_counter() - start
-
-
-def minor_faults() -> int:
-    """Minor page faults of this process so far (0 where getrusage is unavailable)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else 0
-
-
-def time_block(fn: Fn, calls: int, device: torch.device) -> tuple[float, float]:
-    """Seconds and minor page faults per call over ``calls`` back-to-back calls, synchronised before and after."""
-    sync(device)
-    faults = minor_faults()
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    sync(device)
-    elapsed = time.perf_counter() - start
-    return elapsed / calls, (minor_faults() - faults) / calls
-
-
-def measure(
-    fns: dict[str, Fn], estimates: dict[str, float], device: torch.device, settings: Settings
-) -> dict[str, Timing]:
-    """Time warmed-up callables in interleaved rounds, one block each per round in a rotating order.
-
-    A block is about ``settings.block_s`` of calls (at least one, sized from the
-    ``estimates`` in seconds per call); rounds run until the budget is spent, at
-    least ``min_rounds`` and at most ``max_rounds``; the median block is kept.
-    """
-    inner = {name: max(1, min(10_000, math.ceil(settings.block_s / max(estimates[name], 1e-7)))) for name in fns}
-    seconds: dict[str, list[float]] = {name: [] for name in fns}
-    faults: dict[str, list[float]] = {name: [] for name in fns}
-    names = list(fns)
-    start = time.perf_counter()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        rounds = 0
-        while rounds < settings.max_rounds and (
-            rounds < settings.min_rounds or time.perf_counter() - start < settings.budget_s
-        ):
-            for name in names[rounds % len(names) :] + names[: rounds % len(names)]:
-                per_call, per_call_faults = time_block(fns[name], inner[name], device)
-                seconds[name].append(per_call)
-                faults[name].append(per_call_faults)
-            rounds += 1
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return {
-        name: Timing(
-            statistics.median(seconds[name]),
-            min(seconds[name]),
-            inner[name] * rounds,
-            rounds,
-            statistics.median(faults[name]),
-        )
-        for name in names
-    }
-
-
-class CpuMeter:
-    """Share of the machine's CPU time used by other processes between two readings (Linux /proc/stat)."""
-
-    def __init__(self) -> None:
-        self.wall, self.busy, self.own = time.perf_counter(), self._busy_s(), self._own_s()
-
-    @staticmethod
-    def _busy_s() -> float | None:
-        try:
-            with open("/proc/stat", encoding="ascii") as f:
-                fields = [int(v) for v in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        return (sum(fields[0:3]) + sum(fields[5:8])) / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _own_s() -> float:
-        t = os.times()
-        return t.user + t.system
-
-    def other_share(self) -> float | None:
-        """Fraction of all CPUs' time since construction spent outside this process, less two ticks (None off Linux)."""
-        busy = self._busy_s()
-        if busy is None or self.busy is None:
-            return None
-        wall = time.perf_counter() - self.wall
-        other = (busy - self.busy) - (self._own_s() - self.own)
-        return max(0.0, other - 2.0 / os.sysconf("SC_CLK_TCK")) / (wall * (os.cpu_count() or 1))
-
-
 # ------------------------------------------------------------------------ cases
 @dataclasses.dataclass
 class Contender:
@@ -410,7 +288,12 @@ def shape_of(value: Any) -> tuple[list[int], str]:
 
 
 def run_case(
-    section: str, pipeline: str, contenders: dict[str, Contender], clips: int, device: torch.device, settings: Settings
+    section: str,
+    pipeline: str,
+    contenders: dict[str, Contender],
+    clips: int,
+    device: torch.device,
+    settings: MeasureSettings,
 ) -> dict[str, Any]:
     """Warm up every contender once, time them interleaved, and return a JSON-ready row."""
     meter = CpuMeter()
@@ -477,50 +360,17 @@ def profile_per_clip(speed: bool, calls: int, top: int) -> str:
 
 
 # ---------------------------------------------------------------------- reports
-def git(*args: str) -> str | None:
-    """Output of a git command run in the repository, or None when git is unavailable."""
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def machine_info(device: torch.device, command: str, peers: dict[str, str | None]) -> dict[str, Any]:
-    """CPU, GPU, library versions, threads, git commit, date and the command line of this run."""
-    cpu_model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu_model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu_model)
-    except OSError:
-        pass
-    dirty = git("status", "--porcelain", "--", "tempaug")
-    info: dict[str, Any] = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-        "cpu_model": cpu_model,
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "cv2_threads": cv2.getNumThreads() if cv2 is not None else None,
-        "torch": torch.__version__,
+def library_info(peers: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """OpenCV's thread count, and the versions of numpy, tempaug, the peers and OpenCV, for :func:`machine_info`."""
+    threads = {"cv2_threads": cv2.getNumThreads() if cv2 is not None else None}
+    versions = {
         "numpy": np.__version__,
         "tempaug": tempaug.__version__,
         "albumentations": peers["albumentations"],
         "kornia": peers["kornia"],
         "cv2": cv2.__version__ if cv2 is not None else None,
-        "git_commit": git("rev-parse", "--short", "HEAD"),
-        "tempaug_modified_since_commit": None if dirty is None else bool(dirty),
-        "load_average_at_start": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "device": str(device),
     }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-        info["cuda"] = torch.version.cuda
-    return info
+    return threads, versions
 
 
 def peer_versions() -> dict[str, str | None]:
@@ -532,11 +382,6 @@ def peer_versions() -> dict[str, str | None]:
         except ImportError:
             versions[name] = None
     return versions
-
-
-def rate_text(v: float) -> str:
-    """A rate with about three significant digits."""
-    return f"{v:,.0f}" if v >= 100 else (f"{v:.1f}" if v >= 10 else f"{v:.2f}")
 
 
 def time_text(seconds: float) -> str:
@@ -628,24 +473,13 @@ def notes(check: dict[str, Any], device: torch.device) -> list[str]:
         ),
     ]
     if device.type == "cuda":
-        items.append("CUDA: torch.cuda.synchronize() before and after every timed block.")
+        items.append(CUDA_NOTE)
     return items
-
-
-def contention_line(info: dict[str, Any]) -> str:
-    """A line naming the cases during which other processes took a noticeable share of the CPUs."""
-    cases = info.get("contended_cases") or []
-    if not cases:
-        return f"Other processes used at most {CONTENDED:.0%} of the CPUs during every case."
-    return f"Warning: other processes used more than {CONTENDED:.0%} of the CPUs during: {'; '.join(cases)}."
 
 
 def markdown_report(info: dict[str, Any], table: str, target_table: str, note_list: list[str]) -> str:
     """The .md file: command, machine, results, targets and notes."""
-    machine = "\n".join(
-        f"- {k}: {v}" for k, v in info.items() if k not in ("command", "contended_cases", "timed_regions")
-    )
-    timed = "\n".join(f"- {line}" for line in info["timed_regions"])
+    machine = machine_lines(info, skip=("command", "contended_cases", "timed_regions"))
     return (
         "# Augmentation pipeline throughput: tempaug, albumentations, kornia\n\n"
         f"Command: `{info['command']}`\n\n"
@@ -658,8 +492,8 @@ def markdown_report(info: dict[str, Any], table: str, target_table: str, note_li
         "## Targets\n\n"
         f"{target_table}\n\n"
         "## Timed regions\n\n"
-        f"{timed}\n\n"
-        "## Notes\n\n" + "\n".join(f"- {n}" for n in note_list) + "\n"
+        f"{bullets(info['timed_regions'])}\n\n"
+        "## Notes\n\n" + bullets(note_list) + "\n"
     )
 
 
@@ -669,9 +503,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short budgets, one batched round (< 30 s)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="also time the batch on a GPU (cuda)")
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent / "results", help="folder for the JSON and .md"
-    )
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON and .md")
     parser.add_argument(
         "--profile", action="store_true", help="only print a cProfile (by own time) of tempaug's per-clip path"
     )
@@ -697,8 +529,8 @@ def main(argv: list[str] | None = None) -> None:
         device = torch.device("cpu")
     versions = peer_versions()
     peers = {name: v is not None for name, v in versions.items()}
-    command = "python " + shlex.join(sys.argv if argv is None else [sys.argv[0], *argv])
-    info = machine_info(device, command, versions)
+    threads, libraries = library_info(versions)
+    info = machine_info(device, command_line(argv), libraries, threads)
     print(
         f"tempaug {info['tempaug']} | torch {info['torch']} | albumentations {versions['albumentations']} | "
         f"kornia {versions['kornia']} | {info['cpu_model']} | {info['cpus_usable']} CPUs usable | "
@@ -731,10 +563,8 @@ def main(argv: list[str] | None = None) -> None:
         ratios = "  ".join(f"tempaug/{k} {v:5.2f}x" for k, v in row["ratio"].items())
         rates = "  ".join(f"{k} {rate_text(v)}" for k, v in row["clips_per_s"].items())
         print(f"  {section:13s} {pipeline}  clips/s: {rates}  |  {ratios}", flush=True)
-    info["elapsed_s"] = round(time.perf_counter() - started, 1)
-    if hasattr(os, "getloadavg"):
-        info["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
-    busy = [r for r in rows if (r["other_processes_cpu_share"] or 0.0) > CONTENDED]
+    finish_info(info, started)
+    busy = contended_rows(rows)
     info["contended_cases"] = [f"{r['section']} {r['pipeline']}" for r in busy]
     info["timed_regions"] = sorted(
         {f"{r['section']} {r['pipeline']}, {k}: `{v}`" for r in rows for k, v in r["timed"].items()}
@@ -753,15 +583,11 @@ def main(argv: list[str] | None = None) -> None:
             f"{t['status']:4s}  {t['section']} pipeline {t['pipeline']}: tempaug/{t['peer']} {ratio} (target ≥ {t['target']:g}x)"
         )
     print()
-    for n in note_list:
-        print(f"- {n}")
+    print(bullets(note_list))
     print(f"\n{len(rows)} cases in {info['elapsed_s']} s")
     if busy:
         print(contention_line(info))
 
-    suffix = ("_quick" if args.quick else "") + ("_cuda" if device.type == "cuda" else "")
-    args.out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = args.out / f"bench_augment{suffix}.json", args.out / f"bench_augment{suffix}.md"
     payload = {
         "machine": info,
         "settings": {k: dataclasses.asdict(v) for k, v in settings.items()},
@@ -770,9 +596,8 @@ def main(argv: list[str] | None = None) -> None:
         "targets": targets,
         "notes": note_list,
     }
-    json_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(markdown_report(info, table, target_table, note_list), encoding="utf-8")
-    print(f"wrote {json_path} and {md_path}")
+    markdown = markdown_report(info, table, target_table, note_list)
+    write_reports(args.out, "bench_augment", args.quick, device, payload, markdown)
 
 
 if __name__ == "__main__":

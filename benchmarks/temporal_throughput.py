@@ -33,27 +33,32 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import gc
-import json
-import math
-import os
-import platform
-import shlex
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
+from _harness import (
+    CONTENDED,
+    CUDA_NOTE,
+    RESULTS_DIR,
+    CpuMeter,
+    MeasureSettings,
+    bullets,
+    command_line,
+    contended_rows,
+    contention_line,
+    finish_info,
+    machine_info,
+    machine_lines,
+    measure,
+    rate_text,
+    timed_call,
+    write_reports,
+)
 from torch import Tensor
-
-try:
-    import resource
-except ImportError:  # not on every platform
-    resource = None  # type: ignore[assignment]
 
 import tempaug
 from tempaug import (
@@ -72,20 +77,14 @@ from tempaug import (
 
 SIZE = (3, 112, 112)
 FRAME_COUNTS = (16, 256)
-#: A case is flagged when other processes used more than this share of the CPUs while it ran.
-CONTENDED = 0.1
 Peer = Callable[[Tensor], Tensor]
 
 
 # --------------------------------------------------------------------- settings
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    """How long to measure: a per-case time budget, the block length and the round limits."""
+class Settings(MeasureSettings):
+    """The shared time budget, block length and round limits, plus the batch size B for each T."""
 
-    budget_s: float
-    block_s: float
-    min_rounds: int
-    max_rounds: int
     batch_sizes: dict[int, int]
 
 
@@ -224,124 +223,6 @@ CASES: list[OpCase] = [
 ]
 
 
-# ----------------------------------------------------------------------- timing
-@dataclasses.dataclass
-class Timing:
-    """Per-call cost of one callable: median and best block (seconds), calls timed, and minor page faults per call."""
-
-    median_s: float
-    min_s: float
-    calls: int
-    rounds: int
-    page_faults: float
-
-
-def _sync(device: torch.device) -> None:
-    """Wait for queued kernels on an accelerator (no-op on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _minor_faults() -> int:
-    """Minor page faults of this process so far (0 where getrusage is unavailable)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else 0
-
-
-def time_block(fn: Callable[[], Any], calls: int, device: torch.device) -> tuple[float, float]:
-    """Seconds and minor page faults per call over ``calls`` back-to-back calls."""
-    _sync(device)
-    faults = _minor_faults()
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    _sync(device)
-    elapsed = time.perf_counter() - start
-    return elapsed / calls, (_minor_faults() - faults) / calls
-
-
-def timed_call(fn: Callable[[], Tensor], device: torch.device) -> tuple[Tensor, float]:
-    """One call of ``fn``: its output and the seconds it took."""
-    _sync(device)
-    start = time.perf_counter()
-    out = fn()
-    _sync(device)
-    return out, time.perf_counter() - start
-
-
-def measure(
-    fns: dict[str, Callable[[], Any]], estimates: dict[str, float], device: torch.device, settings: Settings
-) -> dict[str, Timing]:
-    """Time several already-warmed callables in interleaved rounds.
-
-    ``estimates`` (seconds per call, from the warmup) set how many calls make a
-    block of about ``settings.block_s``. Rounds of one block per callable, in a
-    rotating order, run until the budget is spent (at least ``min_rounds``, at
-    most ``max_rounds``); the median block is the result.
-    """
-    inner = {name: max(1, min(10_000, math.ceil(settings.block_s / max(estimates[name], 1e-7)))) for name in fns}
-    seconds: dict[str, list[float]] = {name: [] for name in fns}
-    faults: dict[str, list[float]] = {name: [] for name in fns}
-    names = list(fns)
-    start = time.perf_counter()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        rounds = 0
-        while rounds < settings.max_rounds and (
-            rounds < settings.min_rounds or time.perf_counter() - start < settings.budget_s
-        ):
-            for name in names[rounds % len(names) :] + names[: rounds % len(names)]:
-                per_call, per_call_faults = time_block(fns[name], inner[name], device)
-                seconds[name].append(per_call)
-                faults[name].append(per_call_faults)
-            rounds += 1
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return {
-        name: Timing(
-            statistics.median(seconds[name]),
-            min(seconds[name]),
-            inner[name] * rounds,
-            rounds,
-            statistics.median(faults[name]),
-        )
-        for name in names
-    }
-
-
-class CpuMeter:
-    """Share of the machine's CPU time used by other processes between two readings (Linux /proc/stat)."""
-
-    def __init__(self) -> None:
-        self.wall, self.busy, self.own = time.perf_counter(), self._busy_s(), self._own_s()
-
-    @staticmethod
-    def _busy_s() -> float | None:
-        try:
-            with open("/proc/stat", encoding="ascii") as f:
-                fields = [int(v) for v in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        # user, nice, system, (idle, iowait), irq, softirq, steal
-        return (sum(fields[0:3]) + sum(fields[5:8])) / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _own_s() -> float:
-        t = os.times()
-        return t.user + t.system
-
-    def other_share(self) -> float | None:
-        """Fraction of all CPUs' time since construction spent outside this process, less two ticks (None off Linux)."""
-        busy = self._busy_s()
-        if busy is None or self.busy is None:
-            return None
-        wall = time.perf_counter() - self.wall
-        other = (busy - self.busy) - (self._own_s() - self.own)
-        resolution = 2.0 / os.sysconf("SC_CLK_TCK")  # both counters tick in jiffies
-        return max(0.0, other - resolution) / (wall * (os.cpu_count() or 1))
-
-
 # ----------------------------------------------------------------------- a case
 def _shares_storage(out: Tensor, x: Tensor) -> bool:
     """True when ``out`` is a view into ``x``'s storage."""
@@ -412,13 +293,6 @@ def run_case(
 
 
 # ---------------------------------------------------------------------- reports
-def _rate(v: float) -> str:
-    """A rate with about three significant digits and thousands separators."""
-    if v >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.1f}" if v >= 10 else f"{v:.2f}"
-
-
 def _same(value: bool | str) -> str:
     """The =peer cell: yes, NO, or the tolerance it held to."""
     return value if isinstance(value, str) else ("yes" if value else "NO")
@@ -450,8 +324,8 @@ def results_table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         where = f"{r['scenario']} {r['dtype']} {r['device']}"
         lines.append(
-            f"| {where} | {r['T']} | {r['B']} | {r['op']} | {_rate(r['clips_per_s']['call'])} "
-            f"| {_rate(r['clips_per_s']['apply'])} | {_rate(r['clips_per_s']['peer'])} "
+            f"| {where} | {r['T']} | {r['B']} | {r['op']} | {rate_text(r['clips_per_s']['call'])} "
+            f"| {rate_text(r['clips_per_s']['apply'])} | {rate_text(r['clips_per_s']['peer'])} "
             f"| {r['ratio_call']:.2f} | {r['ratio_apply']:.2f} | {_micros(r['timings']['call']['median_s'])} "
             f"| {'yes' if r['view'] else 'no'} | {_bytes(r['copied_bytes'])} | {_same(r['same_as_peer'])} |"
         )
@@ -490,47 +364,6 @@ def view_summary(rows: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]
     return "\n".join(lines), data
 
 
-def _git(*args: str) -> str | None:
-    """Output of a git command run in the repository, or None when git is unavailable."""
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def machine_info(device: torch.device, command: str) -> dict[str, Any]:
-    """CPU, library versions, threads, date and the command line of this run."""
-    cpu_model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu_model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu_model)
-    except OSError:
-        pass
-    commit, dirty = _git("rev-parse", "--short", "HEAD"), _git("status", "--porcelain", "--", "tempaug")
-    info: dict[str, Any] = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-        "cpu_model": cpu_model,
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "tempaug": tempaug.__version__,
-        "git_commit": commit,
-        "tempaug_modified_since_commit": None if dirty is None else bool(dirty),
-        "load_average_at_start": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "device": str(device),
-    }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-        info["cuda"] = torch.version.cuda
-    return info
-
-
 def notes(settings: Settings, device: torch.device) -> list[str]:
     """Plain-language notes printed under the table."""
     sizes = ", ".join(f"B={b} at T={t}" for t, b in settings.batch_sizes.items())
@@ -555,7 +388,7 @@ def notes(settings: Settings, device: torch.device) -> list[str]:
         "to run; tempaug and the peer allocate the same output, so the ratios stay comparable.",
     ]
     if device.type == "cuda":
-        items.append("CUDA: torch.cuda.synchronize() before and after every timed block.")
+        items.append(CUDA_NOTE)
     return items
 
 
@@ -564,30 +397,21 @@ def legend() -> str:
     return "\n".join(f"- {case.label}: `{case.peer_code}`" for case in CASES)
 
 
-def _contention_line(info: dict[str, Any]) -> str:
-    """A warning naming the cases during which other processes took a noticeable share of the CPUs."""
-    cases = info.get("contended_cases") or []
-    if not cases:
-        return f"Other processes used at most {CONTENDED:.0%} of the CPUs during every case.\n\n"
-    return f"Warning: other processes used more than {CONTENDED:.0%} of the CPUs during: {'; '.join(cases)}.\n\n"
-
-
 def markdown_report(info: dict[str, Any], table: str, view_table: str, settings: Settings, device: torch.device) -> str:
     """The .md file: machine info, the command, both tables, the legend and the notes."""
-    machine = "\n".join(f"- {k}: {v}" for k, v in info.items() if k != "command")
     return (
         "# Temporal op throughput\n\n"
         f"Command: `{info['command']}`\n\n"
-        f"{machine}\n\n"
+        f"{machine_lines(info)}\n\n"
         "## Throughput\n\n"
         f"{table}\n\n"
-        f"{_contention_line(info)}"
+        f"{contention_line(info)}\n\n"
         "## No needless copies (single uint8 clip on the CPU)\n\n"
         f"{view_table}\n\n"
         "flat: op(x) at T=256 takes less than twice its time at T=16 (no per-frame work).\n\n"
         "## Peers\n\n"
         f"{legend()}\n\n"
-        "## Notes\n\n" + "\n".join(f"- {n}" for n in notes(settings, device)) + "\n"
+        "## Notes\n\n" + bullets(notes(settings, device)) + "\n"
     )
 
 
@@ -596,9 +420,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short budgets, B=4 at T=16 and B=1 at T=256 (< 20 s)")
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent / "results", help="folder for the JSON and .md"
-    )
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON and .md")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of the batch scenario")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     return parser.parse_args(argv)
@@ -613,8 +435,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     settings = QUICK if args.quick else FULL
-    command = "python " + shlex.join(sys.argv if argv is None else [sys.argv[0], *argv])
-    info = machine_info(device, command)
+    info = machine_info(device, command_line(argv), {"tempaug": tempaug.__version__})
     print(
         f"tempaug {info['tempaug']} | torch {info['torch']} | {info['cpu_model']} | "
         f"{info['cpus_usable']} CPUs usable | torch threads {info['torch_threads']} | device {device}",
@@ -636,11 +457,9 @@ def main(argv: list[str] | None = None) -> None:
                     file=sys.stderr,
                     flush=True,
                 )
-    info["elapsed_s"] = round(time.perf_counter() - started, 1)
-    if hasattr(os, "getloadavg"):
-        info["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    finish_info(info, started)
 
-    busy = [r for r in rows if (r["other_processes_cpu_share"] or 0.0) > CONTENDED]
+    busy = contended_rows(rows)
     info["contended_cases"] = [f"{r['scenario']} T={r['T']} {r['op']}" for r in busy]
     table = results_table(rows)
     view_table, view_data = view_summary(rows)
@@ -649,18 +468,13 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(view_table)
     print()
-    for n in notes(settings, device):
-        print(f"- {n}")
+    print(bullets(notes(settings, device)))
     print(f"\n{len(rows)} cases in {info['elapsed_s']} s")
     if busy:
         print(
             f"warning: other processes used > {CONTENDED:.0%} of the CPUs during: " + "; ".join(info["contended_cases"])
         )
 
-    suffix = ("_quick" if args.quick else "") + ("" if device.type == "cpu" else f"_{device.type}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    json_path = args.out / f"temporal_throughput{suffix}.json"
-    md_path = args.out / f"temporal_throughput{suffix}.md"
     payload = {
         "machine": info,
         "settings": dataclasses.asdict(settings),
@@ -668,9 +482,8 @@ def main(argv: list[str] | None = None) -> None:
         "view_check": view_data,
         "notes": notes(settings, device),
     }
-    json_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(markdown_report(info, table, view_table, settings, device), encoding="utf-8")
-    print(f"wrote {json_path} and {md_path}")
+    markdown = markdown_report(info, table, view_table, settings, device)
+    write_reports(args.out, "temporal_throughput", args.quick, device, payload, markdown)
 
 
 if __name__ == "__main__":
