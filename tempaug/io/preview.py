@@ -20,7 +20,7 @@ from torch import Tensor
 
 from ..core.errors import ShapeError
 
-__all__ = ["to_uint8", "clip_grid", "save_gif"]
+__all__ = ["to_uint8", "clip_grid", "save_gif", "save_grid_png"]
 
 
 def to_uint8(clip: Tensor) -> Tensor:
@@ -105,5 +105,68 @@ def save_gif(clip: Tensor, path: str | os.PathLike[str], fps: float = 8.0, scale
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    os.replace(tmp, path)
+    return path
+
+
+def save_grid_png(
+    clips: Sequence[Tensor],
+    path: str | os.PathLike[str],
+    labels: Sequence[str] | None = None,
+    pad: int = 2,
+    scale: int = 1,
+) -> Path:
+    """Write clips as one still PNG: one row per clip, one column per frame; the file is replaced atomically.
+
+    Clips may differ in length (missing frames stay white) but share one frame size; C of 1 or 3, uint8 or
+    float in [0, 1]. With ``labels``, each row gets its caption in a white strip on the left.
+
+    Args:
+        clips: (T_i,C,H,W) clips.
+        path: PNG file to write.
+        labels: one caption per clip.
+        pad: white pixels between frames and rows.
+        scale: integer upscaling of every frame.
+
+    Example:
+        >>> import os, tempfile, torch
+        >>> from PIL import Image
+        >>> from tempaug.io.preview import save_grid_png
+        >>> clips = [torch.zeros(3, 1, 8, 8, dtype=torch.uint8), torch.ones(2, 3, 8, 8)]
+        >>> p = save_grid_png(clips, os.path.join(tempfile.mkdtemp(), "g.png"), pad=1)
+        >>> Image.open(p).size  # (width, height) = (3*8 + 2*1, 2*8 + 1)
+        (26, 17)
+    """
+    from PIL import Image, ImageDraw
+
+    if not clips:
+        raise ShapeError("save_grid_png: no clips given")
+    if labels is not None and len(labels) != len(clips):
+        raise ShapeError(f"save_grid_png: {len(labels)} labels for {len(clips)} clips")
+    h, w = clips[0].shape[-2:]
+    for c in clips:
+        if c.dim() != 4 or tuple(c.shape[-2:]) != (h, w) or c.shape[1] not in (1, 3):
+            raise ShapeError(f"save_grid_png: every clip must be (T,1|3,{h},{w}), got {tuple(c.shape)}")
+    t = max(c.shape[0] for c in clips)
+    fh, fw = h * scale, w * scale
+    left = 6 * max(len(s) for s in labels) + pad if labels else 0
+    grid = torch.full((3, len(clips) * (fh + pad) - pad, left + t * (fw + pad) - pad), 255, dtype=torch.uint8)
+    for r, c in enumerate(clips):
+        c = to_uint8(c.detach().cpu())
+        c = c.expand(-1, 3, -1, -1) if c.shape[1] == 1 else c
+        if scale > 1:
+            c = c.repeat_interleave(scale, dim=-2).repeat_interleave(scale, dim=-1)
+        y = r * (fh + pad)
+        for i, frame in enumerate(c):
+            x = left + i * (fw + pad)
+            grid[:, y : y + fh, x : x + fw] = frame
+    image = Image.fromarray(grid.permute(1, 2, 0).contiguous().numpy())
+    if labels:
+        draw = ImageDraw.Draw(image)
+        for r, label in enumerate(labels):
+            draw.text((0, r * (fh + pad) + max(0, fh // 2 - 5)), label, fill=(0, 0, 0))
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    image.save(tmp, format="PNG")
     os.replace(tmp, path)
     return path
