@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
