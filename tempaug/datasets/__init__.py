@@ -1,5 +1,7 @@
 """Built-in data: small synthetic clips, Moving MNIST from real digits, folders and manifests of videos."""
 
+from .folder import VIDEO_EXTENSIONS, VideoFolder
+from .manifest import ManifestDataset, ManifestEntry, ManifestError, read_manifest
 from .mnist import mnist_digits
 from .moving_mnist import MovingMNIST
 from .synthetic import clock_clip
@@ -8,4 +10,10 @@ __all__ = [
     "clock_clip",
     "MovingMNIST",
     "mnist_digits",
+    "VideoFolder",
+    "VIDEO_EXTENSIONS",
+    "read_manifest",
+    "ManifestEntry",
+    "ManifestError",
+    "ManifestDataset",
 ]

@@ -170,7 +170,9 @@ def write_video(
             return buf.getvalue()
         return _write_atomic(dest, encode)
     except av.FFmpegError as err:
-        raise InvalidInputError(f"write_video: {encoder} could not encode a clip of shape {tuple(clip.shape)}: {err}")
+        raise InvalidInputError(
+            f"write_video: {encoder} could not encode a clip of shape {tuple(clip.shape)}: {err}"
+        ) from err
 
 
 def save_npy(clip: Tensor, dest: str | os.PathLike[str] | None) -> Path | bytes:
