@@ -115,6 +115,19 @@ def test_backends_return_same_indices_and_timestamps(videos, name: str) -> None:
             assert torch.equal(a.frames, b.frames)
 
 
+def test_reading_across_keyframes_gives_the_same_frames_with_both_backends(tmp_path: Path) -> None:
+    # a keyframe every 4 frames and B-frames: reads out of order make both backends seek back and forth
+    written = write_video(tmp_path / "gop.mp4", "libx264", 64, 48, 25, "yuv420p", {"g": "4", "bf": "2"})
+    idx = [13, 14, 27, 5, 30, 31, 0, 13]
+    decoded = {}
+    for backend in ("decord", "pyav"):
+        with VideoReader(tmp_path / "gop.mp4", backend=backend) as reader:
+            decoded[backend] = as_thwc(reader.read(idx).frames)
+        for k, i in enumerate(idx):
+            assert psnr(decoded[backend][k], written[i]) > H264_MIN_PSNR_DB, (backend, i)
+    np.testing.assert_array_equal(decoded["decord"], decoded["pyav"])
+
+
 def test_timestamps_are_seconds_from_stream_start(videos) -> None:
     path, _, fps, _ = videos["h264_96x80_12"]
     clip = read_clip(path, num_frames=4, start=6)
@@ -234,6 +247,24 @@ def test_unsupported_codec_is_refused(tmp_path: Path, videos) -> None:
     for backend in ("decord", "pyav"):
         with pytest.raises(VideoDecodeError, match=r"odd.mkv.*codec not supported"):
             read_clip(tmp_path / "odd.mkv", backend=backend)
+
+
+@pytest.mark.parametrize("backend", ["decord", "pyav"])
+@pytest.mark.parametrize("name", ["h264_64x48_25", "ffv1_64x48_25"])
+def test_damaged_bytes_give_a_clip_or_a_decode_error(videos, name: str, backend: str) -> None:
+    clean = videos[name][0].read_bytes()
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        data = bytearray(clean)
+        for i in rng.integers(len(data) // 10, len(data), size=50):  # 50 random bytes overwritten past the header
+            data[int(i)] = int(rng.integers(0, 256))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DecoderFallbackWarning)
+            try:
+                clip = read_clip(bytes(data), backend=backend)
+            except VideoDecodeError:
+                continue
+        assert clip.frames.dtype == torch.uint8 and clip.frames.shape[0] == len(clip.indices)
 
 
 def test_missing_file_and_directory_are_refused(tmp_path: Path) -> None:

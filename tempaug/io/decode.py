@@ -145,6 +145,8 @@ def _probe(data: str | bytes, label: str, limits: DecodeLimits) -> _Probe:
         container = av.open(_stream_in(data), "r")
     except av.FFmpegError as err:
         raise VideoDecodeError(f"{label}: not a readable video container ({err.strerror or err})") from err
+    except (UnicodeDecodeError, ValueError, OSError) as err:  # damaged metadata strings, odd headers
+        raise VideoDecodeError(f"{label}: not a readable video container ({type(err).__name__}: {err})") from err
     try:
         if not container.streams.video:
             raise VideoDecodeError(f"{label}: holds no video stream")
@@ -173,10 +175,9 @@ def _probe(data: str | bytes, label: str, limits: DecodeLimits) -> _Probe:
                 )
                 if len(pts) > limits.max_frames:
                     limits.check(label, width, height, len(pts), None)
-        except av.FFmpegError as err:
-            raise VideoDecodeError(
-                f"{label}: cannot read the packets ({err.strerror or err}); truncated file?"
-            ) from err
+        except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as err:
+            reason = getattr(err, "strerror", None) or f"{type(err).__name__}: {err}"
+            raise VideoDecodeError(f"{label}: cannot read the packets ({reason}); truncated or damaged file?") from err
         if not pts:
             raise VideoDecodeError(f"{label}: video stream holds no frames (truncated file?)")
         if len(pts) < declared or (not declared and len(pts) < 0.75 * estimated - 1):
@@ -224,9 +225,10 @@ class _PyAVDecoder:
                         break
                 if i > last and i - last > 16:
                     break
-        except self._av.FFmpegError as err:
+        except (self._av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as err:
             if len(got) < len(needed):
-                raise VideoDecodeError(f"{self._label}: decoding failed ({err.strerror or err})") from err
+                reason = getattr(err, "strerror", None) or f"{type(err).__name__}: {err}"
+                raise VideoDecodeError(f"{self._label}: decoding failed ({reason})") from err
         missing = sorted(needed - set(got))
         if missing:
             raise VideoDecodeError(
