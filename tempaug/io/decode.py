@@ -241,6 +241,9 @@ class _PyAVDecoder:
 
 
 class _DecordDecoder:
+    # decord aborts the process (no Python exception) on some broken inputs, so it never sees a source before
+    # _probe has accepted it: empty, truncated, non-video and unknown-codec inputs stop there. When decord still
+    # disagrees with the probe (frame count) or raises, VideoReader hands the source to PyAV instead.
     def __init__(self, data: str | bytes, probe: _Probe, label: str, num_threads: int) -> None:
         import decord
 
