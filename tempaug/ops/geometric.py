@@ -78,7 +78,21 @@ class CropParams(GeometricParams):
 
 
 # ------------------------------------------------------------------- crops
-class RandomResizedCrop(GeometricTransform):
+class _SizedOp(GeometricTransform):
+    """Ops that read a box of each frame into an output of ``size``."""
+
+    abstract = True
+    params_type: ClassVar[type[Params]] = CropParams
+
+    def _set_size(self, size: int | Sequence[int]) -> None:
+        self._size = _size_pair(self.name, "size", size)
+        self.size = _keep(size)
+
+    def _out_size(self, shape: Shape) -> tuple[int, int]:
+        return self._size
+
+
+class RandomResizedCrop(_SizedOp):
     """Crop a random area and aspect ratio, then resize to ``size`` (torchvision's sampling, per sample).
 
     Args:
@@ -97,8 +111,6 @@ class RandomResizedCrop(GeometricTransform):
         (torch.Size([4, 3, 8, 8]), torch.Size([1, 1, 4]))
     """
 
-    params_type: ClassVar[type[Params]] = CropParams
-
     def __init__(
         self,
         size: int | Sequence[int],
@@ -109,15 +121,11 @@ class RandomResizedCrop(GeometricTransform):
         p: float = 1.0,
     ) -> None:
         super().__init__(p=p)
-        self._size = _size_pair(self.name, "size", size)
-        self.size = _keep(size)
+        self._set_size(size)
         self.scale = check_range(self.name, "scale", scale, low=0.0, low_open=True, high=1.0)
         self.ratio = check_range(self.name, "ratio", ratio, low=0.0, low_open=True)
         self.antialias = bool(antialias)
         self.vary = check_vary(self.name, vary)
-
-    def _out_size(self, shape: Shape) -> tuple[int, int]:
-        return self._size
 
     def _boxes(self, n: int, h: int, w: int, generator: torch.Generator | None) -> Tensor:
         """(n, 4) float boxes: torchvision's 10 tries with its centre-crop fallback.
@@ -159,7 +167,7 @@ class RandomResizedCrop(GeometricTransform):
         return box_matrix(boxes, self._size), {"boxes": boxes}
 
 
-class RandomCrop(GeometricTransform):
+class RandomCrop(_SizedOp):
     """Crop ``size`` at a random place (the same for every frame of a clip).
 
     Args:
@@ -177,8 +185,6 @@ class RandomCrop(GeometricTransform):
         torch.Size([2, 3, 4, 4])
     """
 
-    params_type: ClassVar[type[Params]] = CropParams
-
     def __init__(
         self,
         size: int | Sequence[int],
@@ -189,17 +195,13 @@ class RandomCrop(GeometricTransform):
         p: float = 1.0,
     ) -> None:
         super().__init__(p=p)
-        self._size = _size_pair(self.name, "size", size)
-        self.size = _keep(size)
+        self._set_size(size)
         if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
             raise InvalidArgumentError(f"{self.name}: padding must be an int >= 0, got {padding!r}", arg="padding")
         self.padding = padding
         self.pad_if_needed = bool(pad_if_needed)
         self.fill = float(fill)
         self.vary = check_vary(self.name, vary)
-
-    def _out_size(self, shape: Shape) -> tuple[int, int]:
-        return self._size
 
     def _check_shape(self, shape: Shape) -> None:
         h, w = shape[3] + 2 * self.padding, shape[4] + 2 * self.padding
@@ -226,7 +228,7 @@ class RandomCrop(GeometricTransform):
         return box_matrix(boxes, self._size), {"boxes": boxes}
 
 
-class CenterCrop(GeometricTransform):
+class CenterCrop(_SizedOp):
     """Crop ``size`` from the centre of every frame.
 
     Args:
@@ -239,16 +241,10 @@ class CenterCrop(GeometricTransform):
         [5.0, 6.0, 9.0, 10.0]
     """
 
-    params_type: ClassVar[type[Params]] = CropParams
-
     def __init__(self, size: int | Sequence[int], pad_if_needed: bool = False, p: float = 1.0) -> None:
         super().__init__(p=p)
-        self._size = _size_pair(self.name, "size", size)
-        self.size = _keep(size)
+        self._set_size(size)
         self.pad_if_needed = bool(pad_if_needed)
-
-    def _out_size(self, shape: Shape) -> tuple[int, int]:
-        return self._size
 
     def _check_shape(self, shape: Shape) -> None:
         if not self.pad_if_needed and (self._size[0] > shape[3] or self._size[1] > shape[4]):
@@ -266,7 +262,7 @@ class CenterCrop(GeometricTransform):
         return box_matrix(boxes, self._size), {"boxes": boxes}
 
 
-class Resize(GeometricTransform):
+class Resize(_SizedOp):
     """Resize every frame: an int sets the short side (keeping the aspect ratio), a pair sets (h, w).
 
     Args:
@@ -279,12 +275,9 @@ class Resize(GeometricTransform):
         (16, 3, 64, 85)
     """
 
-    params_type: ClassVar[type[Params]] = CropParams
-
     def __init__(self, size: int | Sequence[int], antialias: bool = True, p: float = 1.0) -> None:
         super().__init__(p=p)
-        self._size = _size_pair(self.name, "size", size)
-        self.size = _keep(size)
+        self._set_size(size)
         self.antialias = bool(antialias)
 
     def _out_size(self, shape: Shape) -> tuple[int, int]:
