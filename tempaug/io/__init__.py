@@ -7,6 +7,7 @@ from .decode_errors import DecoderFallbackWarning, VideoDecodeError
 from .limits import DecodeLimits
 from .samplers import clip_indices, fps_indices, random_clips, sliding_clips, uniform_clips
 from .preview import clip_grid, save_gif, save_grid_png, to_uint8
+from .records import Record, RecordError, decode_record, encode_record, make_key, split_name
 
 __all__ = [
     "clip_grid",
@@ -28,4 +29,10 @@ __all__ = [
     "uniform_clips",
     "sliding_clips",
     "fps_indices",
+    "Record",
+    "RecordError",
+    "decode_record",
+    "encode_record",
+    "make_key",
+    "split_name",
 ]
