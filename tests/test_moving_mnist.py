@@ -37,6 +37,13 @@ def test_different_seeds_splits_and_indices_differ() -> None:
     assert not torch.equal(base, MovingMNIST(num_samples=3)[1][0])
 
 
+def test_val_split_uses_training_digits_with_its_own_stream() -> None:
+    train, val, test = (MovingMNIST(num_samples=2, split=s) for s in ("train", "val", "test"))
+    assert np.array_equal(val.images, train.images) and not np.array_equal(val.images[:1000], test.images)
+    assert not torch.equal(val[0][0], train[0][0]) and not torch.equal(val[0][0], test[0][0])
+    assert torch.equal(test[0][0], MovingMNIST(num_samples=1, split="test")[0][0])  # adding val left test alone
+
+
 def test_index_out_of_range_raises_index_error_and_negative_counts_back() -> None:
     ds = MovingMNIST(num_samples=3, length=2)
     with pytest.raises(IndexError):
@@ -152,7 +159,7 @@ def test_transform_is_applied_to_each_clip() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"num_digits": 0}, {"size": 20}, {"length": 0}, {"split": "val"}, {"num_samples": -1}, {"step_length": 0.0}],
+    [{"num_digits": 0}, {"size": 20}, {"length": 0}, {"split": "valid"}, {"num_samples": -1}, {"step_length": 0.0}],
 )
 def test_bad_arguments_name_the_argument(kwargs: dict) -> None:
     with pytest.raises(InvalidArgumentError) as err:

@@ -25,9 +25,12 @@ import torch
 from torch import Tensor
 
 from ..core.errors import InvalidArgumentError
-from .mnist import SPLITS, mnist_digits
+from .mnist import mnist_digits
 
-__all__ = ["MovingMNIST", "DIGIT_SIZE"]
+__all__ = ["MovingMNIST", "DIGIT_SIZE", "CLIP_SPLITS"]
+
+#: Split names of :class:`MovingMNIST`, in the order that seeds their random streams (train 0, test 1, val 2).
+CLIP_SPLITS = ("train", "test", "val")
 
 #: Height and width of one MNIST digit.
 DIGIT_SIZE = 28
@@ -45,7 +48,8 @@ class MovingMNIST:
         size: canvas height and width in pixels, >= 28.
         length: frames per clip T, >= 1.
         seed: seed of the whole dataset.
-        split: ``"train"`` or ``"test"``; the two use disjoint digit pools and different random streams.
+        split: ``"train"``, ``"val"`` or ``"test"``. Train and val draw from the 4,000 training digits, test from
+            the 1,000 test digits, so test digits are never seen in training; each split has its own random stream.
         stochastic: draw a new random direction at every bounce instead of mirroring.
         num_samples: ``len(ds)``.
         step_length: distance moved per frame, as a fraction of the free room (0.1 in the original).
@@ -79,8 +83,8 @@ class MovingMNIST:
             )
         if not isinstance(seed, int) or seed < 0:
             raise InvalidArgumentError(f"MovingMNIST: seed must be an int >= 0, got {seed!r}", "seed")
-        if split not in SPLITS:
-            raise InvalidArgumentError(f"MovingMNIST: split must be one of {SPLITS}, got {split!r}", "split")
+        if split not in CLIP_SPLITS:
+            raise InvalidArgumentError(f"MovingMNIST: split must be one of {CLIP_SPLITS}, got {split!r}", "split")
         if not (0 < step_length <= 1):
             raise InvalidArgumentError(
                 f"MovingMNIST: step_length must be in (0, 1], got {step_length!r}", "step_length"
@@ -88,7 +92,7 @@ class MovingMNIST:
         self.num_digits, self.size, self.length = num_digits, size, length
         self.seed, self.split, self.stochastic = seed, split, stochastic
         self.num_samples, self.step_length, self.transform = num_samples, float(step_length), transform
-        self.images, self.labels = mnist_digits(split)
+        self.images, self.labels = mnist_digits("test" if split == "test" else "train")
 
     def __len__(self) -> int:
         return self.num_samples
@@ -96,7 +100,7 @@ class MovingMNIST:
     def _rng(self, index: int) -> np.random.Generator:
         if not 0 <= index < self.num_samples:
             raise IndexError(f"MovingMNIST: index {index} out of range for {self.num_samples} samples")
-        return np.random.default_rng(np.random.SeedSequence([self.seed, SPLITS.index(self.split), index]))
+        return np.random.default_rng(np.random.SeedSequence([self.seed, CLIP_SPLITS.index(self.split), index]))
 
     def trajectory(self, index: int) -> tuple[Tensor, Tensor, Tensor]:
         """The plan of sample ``index``: which digits, where and how they move.
