@@ -1,0 +1,199 @@
+"""Where a build's clips come from: Moving MNIST, a folder of class sub-folders, or a CSV/JSONL manifest.
+
+:func:`list_inputs` lists every input of every split in a fixed order, without opening any video: an input is
+one Moving MNIST sample or one video file. :func:`load_clips` turns one input into its clips (in a worker);
+anything wrong with the file raises, and the build records the input as failed.
+
+Example:
+    >>> from tempaug.shard.config import BuildConfig
+    >>> from tempaug.shard.sources import list_inputs, load_clips
+    >>> cfg = BuildConfig(train=3, val=1, test=0, frames=5, canvas=32)
+    >>> listing = list_inputs(cfg)
+    >>> {split: len(items) for split, items in listing.inputs.items()}
+    {'train': 3, 'val': 1}
+    >>> clip, info = load_clips(listing.inputs["train"][2], cfg)[0]
+    >>> clip.shape, info["source"]
+    (torch.Size([5, 1, 32, 32]), 'mmnist:train/2')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..core.errors import InvalidArgumentError, InvalidInputError
+from ..datasets.folder import VideoFolder
+from ..datasets.manifest import read_manifest
+from ..datasets.moving_mnist import MovingMNIST
+from ..io.decode import VideoReader
+from ..io.decode_errors import VideoDecodeError
+from ..io.encode import load_npy
+from ..io.samplers import uniform_clips
+from ..ops.geometric import Resize
+from .config import BuildConfig
+
+__all__ = ["MMNIST_FPS", "NPY_FPS", "Input", "Listing", "list_inputs", "load_clips"]
+
+#: Frame rate written for Moving MNIST clips.
+MMNIST_FPS = 10.0
+#: Frame rate assumed for ``.npy`` source files, which carry none (``--fps`` overrides it).
+NPY_FPS = 25.0
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a build: its split, its position in that split, where it comes from, label and metadata."""
+
+    split: str
+    index: int
+    source: str
+    label: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Listing:
+    """Every input, per split in build order, with the class names (folder sources) and a fingerprint."""
+
+    inputs: dict[str, list[Input]]
+    classes: list[str] | None = None
+
+    def fingerprint(self) -> str:
+        """A sha256 over every input's split, source, label and metadata, and each file's size.
+
+        Example:
+            >>> from tempaug.shard.sources import Input, Listing
+            >>> len(Listing({"train": [Input("train", 0, "mmnist:train/0")]}).fingerprint())
+            64
+        """
+        digest = hashlib.sha256()
+        for split, items in self.inputs.items():
+            for item in items:
+                path = Path(item.source)
+                size = path.stat().st_size if not item.source.startswith("mmnist:") and path.is_file() else None
+                row = [split, item.index, item.source, item.label, item.meta, size]
+                digest.update(json.dumps(row, sort_keys=True, default=str).encode() + b"\n")
+        return digest.hexdigest()
+
+
+def list_inputs(cfg: BuildConfig) -> Listing:
+    """List the inputs of every split; splits with no input are left out.
+
+    Raises:
+        InvalidInputError: the folder holds no video, or the manifest is unreadable (names the file and line).
+
+    Example:
+        >>> from tempaug.shard.config import BuildConfig
+        >>> from tempaug.shard.sources import list_inputs
+        >>> list(list_inputs(BuildConfig(train=2, val=0, test=1)).inputs)
+        ['train', 'test']
+    """
+    kind = cfg.source_kind
+    if kind == "mmnist":
+        sizes = {"train": cfg.train, "val": cfg.val, "test": cfg.test}
+        inputs = {s: [Input(s, i, f"mmnist:{s}/{i}") for i in range(n)] for s, n in sizes.items() if n}
+        if not inputs:
+            raise InvalidArgumentError(
+                "the Moving MNIST build has no sample: --train, --val and --test are all 0", "train"
+            )
+        return Listing(inputs)
+    path = Path(cfg.source_path).expanduser()
+    if kind == "folder":
+        if not path.is_dir():
+            raise InvalidInputError(f"source folder {str(path)!r} does not exist or is not a folder")
+        folder = VideoFolder(path)
+        items = [Input(cfg.split, i, str(p.absolute()), label) for i, (p, label) in enumerate(folder.items)]
+        return Listing({cfg.split: items}, classes=list(folder.classes))
+    if not path.is_file():
+        raise InvalidInputError(f"manifest {str(path)!r} does not exist or is not a file")
+    entries = read_manifest(path)
+    if not entries:
+        raise InvalidInputError(f"manifest {str(path)!r} lists no video")
+    inputs: dict[str, list[Input]] = {}
+    for entry in entries:
+        meta = dict(entry.meta)
+        split = str(meta.pop("split", "") or cfg.split)
+        if not split.replace("_", "").isalnum():
+            raise InvalidInputError(f"{path}, line {entry.line}: split must be letters, digits or '_', got {split!r}")
+        items = inputs.setdefault(split, [])
+        items.append(Input(split, len(items), str(entry.path), entry.label, meta))
+    return Listing(inputs)
+
+
+@lru_cache(maxsize=8)
+def _mmnist(split: str, cfg_key: tuple[Any, ...]) -> MovingMNIST:
+    digits, canvas, frames, seed, stochastic, count = cfg_key
+    return MovingMNIST(
+        num_digits=digits, size=canvas, length=frames, seed=seed, split=split, stochastic=stochastic, num_samples=count
+    )
+
+
+def _resize(clip: Tensor, size: int | tuple[int, int] | None) -> Tensor:
+    if size is None:
+        return clip
+    return Resize(size if isinstance(size, int) else tuple(size))(clip)
+
+
+def load_clips(item: Input, cfg: BuildConfig) -> list[tuple[Tensor, dict[str, Any]]]:
+    """Decode one input into its clips: ``(uint8 (T,C,H,W) clip, metadata)`` pairs, in clip order.
+
+    The metadata holds the source, the frame indices taken, the clip's frame rate, label and any manifest columns.
+
+    Raises:
+        VideoDecodeError: the file is unreadable or too short for one clip.
+
+    Example:
+        >>> from tempaug.shard.config import BuildConfig
+        >>> from tempaug.shard.sources import Input, load_clips
+        >>> cfg = BuildConfig(frames=4, canvas=28, digits=1)
+        >>> _, info = load_clips(Input("test", 0, "mmnist:test/0"), cfg)[0]
+        >>> info["frames"], len(info["labels"])
+        ([0, 1, 2, 3], 1)
+    """
+    base: dict[str, Any] = {"source": item.source, "label": item.label}
+    if item.meta:
+        base["meta"] = item.meta
+    if cfg.source_kind == "mmnist":
+        count = {"train": cfg.train, "val": cfg.val, "test": cfg.test}[item.split]
+        ds = _mmnist(item.split, (cfg.digits, cfg.canvas, cfg.frames, cfg.seed, cfg.stochastic, count))
+        clip, labels = ds[item.index]
+        info = {**base, "labels": labels.tolist(), "frames": list(range(cfg.frames)), "fps": cfg.fps or MMNIST_FPS}
+        return [(_resize(clip, cfg.size), info)]
+    path = Path(item.source)
+    if path.suffix.lower() == ".npy":
+        try:
+            video = load_npy(path)
+        except (OSError, ValueError) as err:
+            raise VideoDecodeError(f"{path}: unreadable .npy clip: {err}") from None
+        native_fps, n = cfg.fps or NPY_FPS, len(video)
+        reader = None
+    else:
+        reader = VideoReader(path)
+        native_fps, n = reader.fps, len(reader)
+    try:
+        length = cfg.clip_len if cfg.clip_len is not None else (n - 1) // cfg.stride + 1
+        span = (length - 1) * cfg.stride + 1
+        if n < span:
+            raise VideoDecodeError(f"{path}: {n} frames, fewer than the {span} one clip of {length} needs")
+        plans = uniform_clips(n, length, cfg.clips_per_video, stride=cfg.stride)
+        fps = cfg.fps or (native_fps / cfg.stride if native_fps > 0 else NPY_FPS)
+        clips = []
+        for plan in plans:
+            frames = video[plan] if reader is None else reader.read(plan).frames
+            clips.append((_resize(frames, cfg.size), {**base, "frames": plan.tolist(), "fps": float(fps)}))
+        return clips
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def stack_ok(clips: list[tuple[Tensor, dict[str, Any]]]) -> bool:
+    """Whether every clip is uint8 (T,C,H,W) with C of 1 or 3 (what a record can store)."""
+    return all(c.dtype == torch.uint8 and c.dim() == 4 and c.shape[1] in (1, 3) for c, _ in clips)
