@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return verify_main(args)
         if args.command == "inspect":
-            from .inspect import inspect_main
+            from .stats import inspect_main
 
             return inspect_main(args)
         from .preview import preview_main
