@@ -100,6 +100,7 @@ def write_video(
     crf: int = 23,
     pad_odd: bool = True,
     options: dict[str, str] | None = None,
+    threads: int = 0,
 ) -> Path | bytes:
     """Encode a uint8 (T,C,H,W) clip (C of 1 or 3) as an mp4 file, or as mp4 bytes when ``dest`` is None.
 
@@ -115,6 +116,8 @@ def write_video(
         crf: constant rate factor for h264/vp9 (0 best .. 51 worst); mpeg4 maps it to a fixed quantiser 2 + crf // 2.
         pad_odd: pad odd heights/widths to even instead of raising.
         options: extra encoder options passed to PyAV.
+        threads: encoder threads; 0 lets the encoder choose. With 1, the same clip always encodes to the same
+            bytes (several libx264 threads may not).
 
     Returns:
         The path written, or the mp4 bytes when ``dest`` is None.
@@ -132,6 +135,8 @@ def write_video(
     clip = _check_clip(clip, "write_video")
     if not (isinstance(fps, (int, float)) and fps > 0):
         raise InvalidArgumentError(f"write_video: fps must be a positive number, got {fps!r}", "fps")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise InvalidArgumentError(f"write_video: threads must be an int >= 0, got {threads!r}", "threads")
     if not (isinstance(crf, int) and 0 <= crf <= 51):
         raise InvalidArgumentError(f"write_video: crf must be an int in [0, 51], got {crf!r}", "crf")
     encoder = available_encoder(codec)
@@ -157,8 +162,12 @@ def write_video(
             stream = container.add_stream(encoder, rate=rate, options=opts)
             stream.width, stream.height = frames_np.shape[2], frames_np.shape[1]
             stream.pix_fmt = "yuv420p"
-            for f in frames_np:
-                for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+            if threads:
+                stream.codec_context.thread_count = threads  # an options entry "threads" would be overridden
+            for i, f in enumerate(frames_np):
+                frame = av.VideoFrame.from_ndarray(f, format="rgb24")
+                frame.pts = i
+                for packet in stream.encode(frame):
                     container.mux(packet)
             for packet in stream.encode():
                 container.mux(packet)

@@ -99,7 +99,8 @@ def encode_record(
     """Encode one uint8 (T,C,H,W) clip and its metadata as record members, in a fixed order.
 
     The clip's shape, channels and format are added to the metadata; ``meta["label"]``, when an int, is also
-    written as the ``cls`` member. h264 encoding uses one thread, so the same clip always gives the same bytes.
+    written as the ``cls`` member. h264 is encoded on one thread with x264's ``cpu-independent`` option, so the same
+    clip gives the same bytes on every run and every machine.
 
     Args:
         clip: uint8 (T,C,H,W), C of 1 or 3 (grey is stored as grey RGB in mp4 and restored on decoding).
@@ -122,7 +123,8 @@ def encode_record(
     info.update(format=fmt, length=int(t), channels=int(c), size=[int(h), int(w)], fps=float(fps))
     if fmt == "mp4":
         info["crf"] = int(crf)
-        data = write_video(clip, None, fps=fps, crf=crf, options={"threads": "1"})
+        # one thread and cpu-independent x264: the same clip gives the same bytes on any run and any machine
+        data = write_video(clip, None, fps=fps, crf=crf, threads=1, options={"x264-params": "cpu-independent=1"})
     else:
         data = save_npy(clip, None)
     assert isinstance(data, bytes)

@@ -257,14 +257,10 @@ def build(cfg: BuildConfig, command: str | None = None) -> BuildSummary:
 
     def commit(result: TaskResult) -> None:
         split = result.split
-        for part in result.parts:
+        for number, part in enumerate(result.parts):
             name = shard_name(split, len(index.shards_of(split)))
             Path(part.path).replace(out / name)
-            index.shards.append(
-                ShardEntry(
-                    name, split, part.samples, part.bytes, part.sha256, result.number, index.splits[split]["tasks_done"]
-                )
-            )
+            index.shards.append(ShardEntry(name, split, part.samples, part.bytes, part.sha256, result.number, number))
             if not progress.interactive:
                 progress.log(f"{name}: {part.samples} samples, {format_bytes(part.bytes)}")
         progress_split = index.splits[split]
