@@ -17,8 +17,8 @@ import torch
 
 from tempaug import Compose, SpeedJitter, TemporalReverse
 from tempaug.core.errors import InvalidArgumentError, InvalidInputError
-from tempaug.core.registry import from_dict, save
 from tempaug.core.params import params_from_dict
+from tempaug.core.registry import from_dict, save
 from tempaug.io.encode import write_video
 from tempaug.io.records import decode_record, split_name
 from tempaug.shard import BuildConfig, DatasetMismatchError, build, read_index
@@ -278,7 +278,7 @@ def test_bad_options_name_the_option(kwargs: dict, arg: str) -> None:
     assert err.value.arg == arg
 
 
-def _wait_for(predicate, timeout: float) -> bool:  # noqa: ANN001
+def _wait_for(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -329,14 +329,18 @@ def test_a_build_killed_mid_shard_resumes_to_the_same_bytes(tmp_path: Path) -> N
     index = read_index(killed)
     assert not index.complete and 0 < len(index.shards) < 15
     assert any((killed / ".tmp").glob("*.partial"))
-    again = subprocess.run([*command, "--out", str(killed)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [*command, "--out", str(killed)], check=False, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0, again.stderr
     assert "resuming" in again.stderr
     assert not (killed / ".tmp").exists() and not list(killed.glob("*.partial"))
     keys = _records(killed)  # raises on a duplicate key
     assert sorted(keys) == sorted([f"train-{i:08d}-0-0" for i in range(120)] + [f"val-{i:08d}-0-0" for i in range(30)])
     clean = tmp_path / "clean"
-    fresh = subprocess.run([*command, "--out", str(clean), "--quiet"], cwd=ROOT, capture_output=True, timeout=300)
+    fresh = subprocess.run(
+        [*command, "--out", str(clean), "--quiet"], check=False, cwd=ROOT, capture_output=True, timeout=300
+    )
     assert fresh.returncode == 0
     assert _digests(killed) == _digests(clean)
     assert read_index(killed).shards == read_index(clean).shards
@@ -377,14 +381,15 @@ def test_cli_build_reports_and_a_second_run_finds_it_complete(tmp_path: Path) ->
         "--out",
         str(tmp_path / "d"),
     ]
-    first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    first = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "inputs 10, written 10, failed 0, shards 3, samples 10" in first.stdout
     assert "train-000000.tar: 6 samples" in first.stderr  # not a terminal: one log line per shard
-    second = subprocess.run([*command, "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    second = subprocess.run([*command, "--quiet"], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0 and second.stderr == "" and "samples 10" in second.stdout
     other = subprocess.run(
         [*command[:-2], "--seed", "3", "--out", str(tmp_path / "d")],
+        check=False,
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -27,7 +27,7 @@ from torch import Tensor
 
 from ..core.errors import DTypeError, InvalidArgumentError, InvalidInputError, ShapeError
 
-__all__ = ["write_video", "save_npy", "load_npy", "available_encoder"]
+__all__ = ["available_encoder", "load_npy", "save_npy", "write_video"]
 
 #: Encoder names tried, in order, for each codec a user may ask for.
 _ENCODERS: dict[str, tuple[str, ...]] = {

@@ -12,15 +12,15 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 from torch import Tensor
 
 from ..core.errors import ShapeError
 
-__all__ = ["to_uint8", "clip_grid", "save_gif", "save_grid_png"]
+__all__ = ["clip_grid", "save_gif", "save_grid_png", "to_uint8"]
 
 
 def to_uint8(clip: Tensor) -> Tensor:
