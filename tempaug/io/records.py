@@ -164,6 +164,8 @@ def decode_record(members: dict[str, bytes], key: str = "?", backend: str = "dec
         what = "no clip member" if not found else f"two clip members {found}"
         raise RecordError(f"record {key!r}: {what} (expected one of {FORMATS})")
     label = -1
+    if "cls" not in members and isinstance(meta.get("label"), int) and not isinstance(meta.get("label"), bool):
+        raise RecordError(f"record {key!r}: its json gives label {meta['label']} but it has no cls member (cut short?)")
     if "cls" in members:
         try:
             label = int(members["cls"].decode("ascii").strip())

@@ -116,6 +116,11 @@ class DatasetIndex:
         """The finished shards of ``split``, in order."""
         return [s for s in self.shards if s.split == split]
 
+    def ordered_shards(self) -> list[ShardEntry]:
+        """The shards by split (in split order), then by name: the same order whatever finished first."""
+        order = {name: i for i, name in enumerate(self.splits)}
+        return sorted(self.shards, key=lambda s: (order.get(s.split, len(order)), s.name))
+
     def totals(self) -> dict[str, int]:
         """Dataset totals: inputs, written and failed inputs, samples, shards and bytes.
 
@@ -155,7 +160,7 @@ class DatasetIndex:
             "classes": self.classes,
             "totals": self.totals(),
             "splits": per_split,
-            "shards": [dataclasses.asdict(s) for s in self.shards],
+            "shards": [dataclasses.asdict(s) for s in self.ordered_shards()],
         }
 
     def write(self, folder: str | os.PathLike[str]) -> None:
