@@ -25,7 +25,7 @@ def _quickstart() -> list[str]:
 def test_readme_opens_with_exactly_two_commands_and_ci_runs_the_test_one() -> None:
     commands = _quickstart()
     assert len(commands) == 2
-    assert "tempaug.demo" in commands[0]
+    assert "python -m tempaug.shard build" in commands[0]
     assert "pytest" in commands[1]
     assert all("torch==2.13.0" in c for c in commands), "torch must be pinned to the CPU build"
     assert commands[1] in (ROOT / ".ci" / "run").read_text()

@@ -421,3 +421,36 @@ def test_mp4_records_encode_to_the_same_bytes_every_time() -> None:
     first = [encode_record(c, {}, fmt="mp4", fps=10.0)["mp4"] for c in clips]
     for _ in range(10):
         assert [encode_record(c, {}, fmt="mp4", fps=10.0)["mp4"] for c in clips] == first
+
+
+def test_build_with_no_source_writes_moving_mnist_train_val_test_under_data_mmnist(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "tempaug.shard", "build", "--train", "12", "--val", "4", "--test", "4"]
+    result = subprocess.run(command, check=False, cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "data" / "mmnist"
+    index = read_index(out)
+    assert index.complete and index.identity["source"] == "mmnist"
+    assert sorted(p.name for p in out.glob("*.tar")) == ["test-000000.tar", "train-000000.tar", "val-000000.tar"]
+    record = decode_record(next(iter(_records(out).values())))
+    assert record.clip.shape == (20, 1, 64, 64) and len(record.meta["labels"]) == 2
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
+    import io
+
+    from tempaug.shard.progress import Progress
+
+    screen = io.StringIO()
+    bar = Progress(total=200, stream=screen, interactive=True)
+    bar.update(50)
+    text = screen.getvalue()
+    assert text.startswith("\r[#######") and "25%" in text and "50/200 samples" in text and "ETA" in text
+    bar.log("train-000000.tar: 50 samples")
+    assert "\r\033[K" in screen.getvalue() and screen.getvalue().endswith("train-000000.tar: 50 samples\n")
+    log = io.StringIO()
+    lines = Progress(total=200, stream=log, interactive=False, every=3600)
+    lines.update(10)
+    assert log.getvalue() == ""  # at most one line per `every` seconds
+    quiet = io.StringIO()
+    Progress(total=5, stream=quiet, interactive=True, enabled=False).update(5)
+    assert quiet.getvalue() == ""
