@@ -223,7 +223,7 @@ def build(cfg: BuildConfig, command: str | None = None) -> BuildSummary:
         (True, 0)
     """
     start = time.perf_counter()
-    out = Path(cfg.out)
+    out = Path(cfg.out).absolute()  # tasks may run in processes with another working directory
     _load_augment(cfg)
     listing = list_inputs(cfg)
     fresh = DatasetIndex(
@@ -238,7 +238,7 @@ def build(cfg: BuildConfig, command: str | None = None) -> BuildSummary:
         fresh.add_split(split, len(listing.inputs[split]), len(split_tasks))
     index = _prepare(cfg, out, fresh)
     if index.complete:
-        return _summary(out, index, time.perf_counter() - start, 0)
+        return _summary(Path(cfg.out), index, time.perf_counter() - start, 0)
     _remove_strays(out, index)
     index.write(out)
     failures = _read_failures(out, index)
@@ -289,4 +289,4 @@ def build(cfg: BuildConfig, command: str | None = None) -> BuildSummary:
     index.write(out)
     if index.complete:
         shutil.rmtree(out / TMP_NAME, ignore_errors=True)
-    return _summary(out, index, time.perf_counter() - start, run_samples)
+    return _summary(Path(cfg.out), index, time.perf_counter() - start, run_samples)
