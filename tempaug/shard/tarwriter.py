@@ -24,7 +24,7 @@ import tarfile
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["MTIME", "ShardFile", "record_size", "sha256_file"]
+__all__ = ["MTIME", "ShardFile", "record_size", "sha256_file", "tar_size"]
 
 #: The mtime of every member (2000-01-01T00:00:00Z): fixed, so shards are byte-identical across runs.
 MTIME = 946684800
@@ -41,6 +41,18 @@ def record_size(members: dict[str, bytes]) -> int:
         2560
     """
     return sum(_BLOCK + -(-len(data) // _BLOCK) * _BLOCK for data in members.values())
+
+
+def tar_size(content: int) -> int:
+    """The size of a finished tar whose members take ``content`` bytes: plus the two closing blocks, padded to
+    tarfile's 10240-byte records.
+
+    Example:
+        >>> from tempaug.shard.tarwriter import tar_size
+        >>> tar_size(0), tar_size(9216), tar_size(9217)
+        (10240, 10240, 20480)
+    """
+    return -(-(content + 2 * _BLOCK) // tarfile.RECORDSIZE) * tarfile.RECORDSIZE
 
 
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
@@ -66,7 +78,8 @@ class ShardFile:
 
     Attributes:
         samples: records written so far.
-        bytes: size the finished tar will have so far (headers, padded data and the two closing blocks).
+        bytes: bytes the records written so far take (headers and padded data); :func:`tar_size` gives the
+            finished file's size.
         sha256: hex digest of the finished file, set by :meth:`close`.
 
     Example:
@@ -75,7 +88,7 @@ class ShardFile:
         >>> from tempaug.shard.tarwriter import ShardFile
         >>> dest = Path(tempfile.mkdtemp()) / "a.tar"
         >>> shard = ShardFile(dest); shard.write("x", {"json": b"{}"}); shard.bytes
-        2048
+        1024
         >>> _ = shard.close(); dest.stat().st_size, shard.sha256 is not None
         (10240, True)
     """
@@ -87,7 +100,7 @@ class ShardFile:
         self._file = open(self.tmp, "wb")  # noqa: SIM115  closed in close()/abort()
         self._tar = tarfile.open(fileobj=self._file, mode="w", format=tarfile.USTAR_FORMAT)  # noqa: SIM115  # noqa: SIM115
         self.samples = 0
-        self.bytes = 2 * _BLOCK
+        self.bytes = 0
         self.sha256: str | None = None
 
     def write(self, key: str, members: dict[str, bytes]) -> None:

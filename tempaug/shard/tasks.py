@@ -40,7 +40,7 @@ from ..core.transform import Transform
 from ..io.records import encode_record, make_key
 from .config import BuildConfig
 from .sources import Input, load_clips
-from .tarwriter import ShardFile, record_size
+from .tarwriter import ShardFile, record_size, tar_size
 
 __all__ = ["PartResult", "Task", "TaskResult", "copy_seed", "inputs_per_task", "plan_tasks", "run_task"]
 
@@ -201,7 +201,7 @@ def run_task(task: Task, cfg: BuildConfig, report: Callable[[int], None] | None 
                 if (
                     part is not None
                     and part.samples
-                    and (part.samples >= cfg.shard_size or part.bytes + size > cfg.shard_bytes)
+                    and (part.samples >= cfg.shard_size or tar_size(part.bytes + size) > cfg.shard_bytes)
                 ):
                     result.parts.append(_finish(part))
                     part = None
