@@ -1,0 +1,66 @@
+"""A small 3-D convolutional video classifier: the probe behind tempaug's experiments and metrics.
+
+Three strided 3-D convolutions with batch norm, global average pooling over time and space, and a linear head.
+It takes float (B,T,C,H,W) clips (tempaug's layout) and returns (B, num_classes) logits.
+
+Example:
+    >>> import torch
+    >>> from tempaug.models.classifier import VideoClassifier
+    >>> model = VideoClassifier(num_classes=10, in_channels=1)
+    >>> model(torch.rand(2, 8, 1, 32, 32)).shape
+    torch.Size([2, 10])
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..core.errors import InvalidArgumentError, ShapeError
+
+__all__ = ["VideoClassifier"]
+
+
+class VideoClassifier(nn.Module):
+    """Conv3d(in, w, stride (1,2,2)) -> Conv3d(w, 2w, stride 2) -> Conv3d(2w, 4w, stride 2) -> pool -> Linear.
+
+    Args:
+        num_classes: output logits.
+        in_channels: C of the clips.
+        width: channels of the first convolution (doubled twice).
+        dropout: dropout before the head.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.classifier import VideoClassifier
+        >>> sum(p.numel() for p in VideoClassifier(10, width=8).parameters()) < 50_000
+        True
+    """
+
+    def __init__(self, num_classes: int, in_channels: int = 1, width: int = 16, dropout: float = 0.1) -> None:
+        super().__init__()
+        for name, value in (("num_classes", num_classes), ("in_channels", in_channels), ("width", width)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"VideoClassifier: {name} must be an int >= 1, got {value!r}", name)
+        self.in_channels = in_channels
+
+        def block(cin: int, cout: int, stride: tuple[int, int, int]) -> nn.Sequential:
+            return nn.Sequential(
+                nn.Conv3d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU()
+            )
+
+        self.features = nn.Sequential(
+            block(in_channels, width, (1, 2, 2)),
+            block(width, 2 * width, (2, 2, 2)),
+            block(2 * width, 4 * width, (2, 2, 2)),
+        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * width, num_classes))
+
+    def forward(self, clips: Tensor) -> Tensor:
+        """Logits (B, num_classes) for float clips (B,T,C,H,W)."""
+        if clips.dim() != 5 or clips.shape[2] != self.in_channels:
+            raise ShapeError(
+                f"VideoClassifier: expected (B,T,{self.in_channels},H,W) clips, got shape {tuple(clips.shape)}"
+            )
+        x = self.features(clips.transpose(1, 2))  # (B,C,T,H,W) for Conv3d
+        return self.head(torch.flatten(x.mean(dim=(2, 3, 4)), 1))
