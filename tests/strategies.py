@@ -183,15 +183,23 @@ TRANSFORMS: dict[str, Builder] = {
 }
 
 
+#: Builders of mixers, ``(draw, num_classes, smoothing=None) -> Mixer``: mixers take ``(clips, labels)`` and
+#: mix samples of a batch, so they have their own law suite (tests/test_mix.py) instead of the ``op(x)`` laws.
+MIXERS: dict[str, Callable[..., Transform]] = {}
+
+
 def _load_family_strategies() -> None:
-    """Each op family keeps its strategies in ``strategies_<family>.py`` with a ``STRATEGIES`` dict."""
+    """Each op family keeps its strategies in ``strategies_<family>.py`` with a ``STRATEGIES`` dict
+    (and, for mixers, a ``MIXERS`` dict)."""
     import importlib
     import pkgutil
 
     here = os.path.dirname(__file__)
     for info in pkgutil.iter_modules([here]):
         if info.name.startswith("strategies_"):
-            TRANSFORMS.update(importlib.import_module(info.name).STRATEGIES)
+            module = importlib.import_module(info.name)
+            TRANSFORMS.update(getattr(module, "STRATEGIES", {}))
+            MIXERS.update(getattr(module, "MIXERS", {}))
 
 
 _load_family_strategies()

@@ -13,7 +13,7 @@ import torch
 from helpers import gen
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import TRANSFORMS, chain, clips, transform_and_clip
+from strategies import MIXERS, TRANSFORMS, chain, clips, transform_and_clip
 
 import tempaug
 from tempaug.core.params import params_from_dict
@@ -28,8 +28,14 @@ def _lift(x: torch.Tensor) -> torch.Tensor:
 
 
 def test_every_registered_transform_has_a_strategy() -> None:
-    missing = sorted(set(REGISTRY) - set(TRANSFORMS))
+    # Mixers take (clips, labels) and mix the samples of a batch, so the op(x) laws below (and "batch call ==
+    # per-clip calls") do not apply to them; tests/test_mix.py checks their equivalent laws over strategies.MIXERS.
+    mixers = {name for name, cls in REGISTRY.items() if issubclass(cls, tempaug.Mixer)}
+    missing = sorted(set(REGISTRY) - set(TRANSFORMS) - mixers)
     assert not missing, f"registered transforms without a property-test strategy: {missing}"
+    uncovered = sorted(mixers - set(MIXERS))
+    assert not uncovered, f"registered mixers without a strategy in strategies.MIXERS (test_mix.py's laws): {uncovered}"
+    assert not mixers & set(TRANSFORMS), "a mixer cannot run under the op(x) laws; list it in MIXERS only"
 
 
 @pytest.mark.parametrize("name", NAMES)

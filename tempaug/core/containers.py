@@ -5,6 +5,12 @@ Containers record every choice in their params (which child, which subset, the
 into one resampling of the frames; the result is bit-for-bit the step-by-step
 result (two ops that both blend frames are never folded together).
 
+A ``Compose`` may also hold mixers (``MixUp``, ``CutMix``, ...), which mix the
+samples of a batch together with their labels: such a pipeline is called as
+``aug(clips, labels)`` and returns ``(clips, soft_labels)``; the per-clip ops
+see the clips only. Mixers cannot go in ``OneOf``, ``SomeOf`` or ``RandomApply``
+(their per-sample choices would split the batch a mixer pairs across).
+
 Example:
     >>> import torch, tempaug
     >>> aug = tempaug.Compose([tempaug.TemporalReverse(p=0.5), tempaug.SpeedJitter(speed=(0.5, 2.0))])
@@ -27,8 +33,10 @@ from ..functional.temporal import TimeMap, apply_map, compose_maps, identity_map
 from . import rng
 from .errors import InvalidArgumentError, ShapeError
 from .geometry import SpaceMap, apply_space_map, compose_space_maps
+from .layout import check_clip
 from .params import Params
 from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
+from .validation import check_no_nan
 
 __all__ = [
     "Compose",
@@ -72,13 +80,29 @@ class RandomApplyParams(Params):
     children: tuple[Params, ...]
 
 
-def _check_transforms(op: str, transforms: Any, minimum: int) -> list[Transform]:
+def _mixes(t: Transform) -> bool:
+    """True when ``t`` mixes the samples of a batch with their labels (a mixer, or a Compose holding one)."""
+    return bool(getattr(t, "mixes", False))
+
+
+def _refuse_mixer(op: str, t: Transform, arg: str) -> None:
+    if _mixes(t):
+        raise InvalidArgumentError(
+            f"{op}: {arg} ({t.name}) mixes samples of a batch with their labels and cannot be chosen per sample; "
+            "put the mixer in a Compose, after the per-clip ops",
+            arg=arg.split("[")[0],
+        )
+
+
+def _check_transforms(op: str, transforms: Any, minimum: int, mixers: bool = False) -> list[Transform]:
     if isinstance(transforms, Transform) or not isinstance(transforms, Sequence):
         raise InvalidArgumentError(f"{op}: transforms must be a list of transforms, got {type(transforms).__name__}")
     items = list(transforms)
     for i, t in enumerate(items):
         if not isinstance(t, Transform):
             raise InvalidArgumentError(f"{op}: transforms[{i}] is a {type(t).__name__}, not a tempaug transform")
+        if not mixers:
+            _refuse_mixer(op, t, f"transforms[{i}]")
     if len(items) < minimum:
         raise InvalidArgumentError(f"{op}: needs at least {minimum} transform(s), got {len(items)}")
     return items
@@ -148,6 +172,12 @@ class _Container(Transform):
 class Compose(_Container):
     """Apply transforms in order; runs of temporal ops fold into one resampling.
 
+    A pipeline holding a mixer (``MixUp``, ``CutMix``, ...) takes a batch and its labels:
+    ``aug(clips, labels)`` returns ``(clips, soft_labels)`` and ``aug.apply(clips, labels, params)``
+    replays it. Per-clip ops see the clips only; each mixer gets the clips as they are at its place in
+    the list, and the labels. Such a pipeline needs ``p=1`` (gate the mixer with its own ``p``). A pipeline
+    without a mixer called with labels returns them unchanged.
+
     Args:
         transforms: the ops, applied first to last.
         p: probability that the whole pipeline runs for a sample (needs a shape-keeping pipeline when < 1).
@@ -158,14 +188,108 @@ class Compose(_Container):
         >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.TemporalCrop(4, mode="start")])
         >>> aug(torch.arange(8.0).view(8, 1, 1, 1)).flatten().tolist()
         [7.0, 6.0, 5.0, 4.0]
+        >>> mixing = tempaug.Compose([tempaug.TemporalCrop(4), tempaug.CutMix(num_classes=3)])
+        >>> clips, soft = mixing(torch.rand(2, 8, 3, 8, 8), torch.tensor([0, 2]))
+        >>> clips.shape, soft.shape
+        (torch.Size([2, 4, 3, 8, 8]), torch.Size([2, 3]))
     """
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0, fuse: bool = True) -> None:
         super().__init__(p=p)
-        self.transforms = _check_transforms(self.name, transforms, 0)
+        self.transforms = _check_transforms(self.name, transforms, 0, mixers=True)
         self.fuse = bool(fuse)
+        if self.mixes and self.p < 1.0:
+            raise InvalidArgumentError(
+                f"{self.name}: p={self.p} cannot gate a pipeline that holds a mixer ({self._mixer_names()}); "
+                "use p=1 and gate the mixer with its own p",
+                arg="p",
+            )
 
     params_type: ClassVar[type[Params]] = ComposeParams
+
+    @property
+    def mixes(self) -> bool:
+        """True when the pipeline holds a mixer, so that it takes ``(clips, labels)``."""
+        return any(_mixes(t) for t in self.transforms)
+
+    def _mixer_names(self) -> str:
+        """The mixers of the pipeline, those of nested pipelines included."""
+        return ", ".join(t._mixer_names() if isinstance(t, Compose) else t.name for t in self.transforms if _mixes(t))
+
+    def _labels_needed(self) -> InvalidArgumentError:
+        return InvalidArgumentError(
+            f"{self.name}: its mixer(s) {self._mixer_names()} mix clips together with their labels; "
+            "call it as aug(clips, labels) and replay it as aug.apply(clips, labels, params)",
+            arg="labels",
+        )
+
+    def __call__(  # type: ignore[override]
+        self,
+        x: Tensor,
+        labels: Any = None,
+        generator: torch.Generator | None = None,
+        return_params: bool = False,
+    ) -> Any:
+        """``aug(x)`` as for every transform; ``aug(clips, labels)`` returns ``(clips, labels)``, mixed by its mixers.
+
+        A ``torch.Generator`` in the place of ``labels`` is taken as the generator, as in ``aug(x, generator)``.
+
+        Example:
+            >>> import torch, tempaug
+            >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.MixUp(num_classes=2)])
+            >>> (clips, soft), params = aug(torch.rand(2, 4, 1, 8, 8), torch.tensor([0, 1]), return_params=True)
+            >>> soft.shape, len(params.children)
+            (torch.Size([2, 2]), 2)
+        """
+        if isinstance(labels, torch.Generator):
+            labels, generator = None, labels
+        if labels is None:
+            if self.mixes:
+                raise self._labels_needed()
+            return super().__call__(x, generator=generator, return_params=return_params)
+        self._check_labelled_batch(x)
+        if self.blends:
+            check_no_nan(self.name, x)
+        params = self.sample(x.shape, generator=generator, device=x.device)
+        out = self._mix(x, labels, params)
+        return (out, params) if return_params else out
+
+    def apply(self, x: Tensor, labels: Any = None, params: Params | None = None) -> Any:  # type: ignore[override]
+        """Replay: ``aug.apply(x, params)``, or ``aug.apply(clips, labels, params)`` for a pipeline given labels.
+
+        Example:
+            >>> import torch, tempaug
+            >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.TubeMix(num_classes=2)])
+            >>> clips, labels = torch.rand(2, 4, 1, 8, 8), torch.tensor([0, 1])
+            >>> (out, soft), params = aug(clips, labels, return_params=True)
+            >>> again, soft_again = aug.apply(clips, labels, params)
+            >>> torch.equal(again, out) and torch.equal(soft_again, soft)
+            True
+        """
+        if isinstance(labels, Params) and params is None:
+            labels, params = None, labels
+        if params is None:
+            raise InvalidArgumentError(f"{self.name}: apply needs the params to replay", arg="params")
+        if labels is None:
+            if self.mixes:
+                raise self._labels_needed()
+            return super().apply(x, params)
+        self._check_labelled_batch(x)
+        self._check_params(params, tuple(x.shape))
+        return self._mix(x, labels, params.to(x.device))
+
+    def _check_labelled_batch(self, x: Any) -> None:
+        check_clip(x, self.name)
+        if x.dim() != 5:
+            raise ShapeError(
+                f"{self.name}: labels come with a (B,T,C,H,W) batch, got one clip of shape {tuple(x.shape)}"
+            )
+
+    def _mix(self, x: Tensor, labels: Any, params: Params) -> tuple[Tensor, Any]:
+        """The pipeline on a batch and its labels: per-clip ops on the clips, mixers on both."""
+        if not self.mixes:
+            return self._apply(x, params), labels
+        return self._run_labelled(x, labels, params)
 
     @property
     def temporal(self) -> bool:  # type: ignore[override]
@@ -207,6 +331,10 @@ class Compose(_Container):
 
     def _run(self, x: Tensor, params: Params) -> Tensor:
         """Children in order; runs of temporal ops fold into one TimeMap, runs of geometric ops into one SpaceMap."""
+        return self._run_labelled(x, None, params)[0]
+
+    def _run_labelled(self, x: Tensor, labels: Any, params: Params) -> tuple[Tensor, Any]:
+        """:meth:`_run` carrying the labels of the batch to the mixers (None: there are none)."""
         timing: TimeMap | None = None
         space: SpaceMap | None = None
         for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
@@ -233,10 +361,15 @@ class Compose(_Container):
                 continue
             if space is not None:
                 x, space = apply_space_map(x, space), None
+            if _mixes(t):
+                if labels is None:
+                    raise self._labels_needed()
+                x, labels = t._mix(x, labels, cp)  # type: ignore[attr-defined]
+                continue
             x = t._apply(x, cp)
         if timing is not None:
             x = apply_map(x, timing)
-        return apply_space_map(x, space) if space is not None else x
+        return (apply_space_map(x, space) if space is not None else x), labels
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         if self.temporal:
@@ -442,6 +575,7 @@ class RandomApply(_Container):
             raise InvalidArgumentError(
                 f"{self.name}: transform must be a tempaug transform, got {type(transform).__name__}"
             )
+        _refuse_mixer(self.name, transform, "transform")
         self.transform = transform
         self.transforms = [transform]
 

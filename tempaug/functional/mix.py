@@ -1,0 +1,188 @@
+"""Mixing kernels: each sample takes part of a partner sample of the same batch, and its label follows.
+
+A mix is a partner index per sample (B,) long and either a blend weight per sample (MixUp) or a space-time
+box per sample (CutMix, TemporalCutMix, TubeMix). The partner is gathered by index; a box becomes a mask by
+comparing index grids with the per-sample bounds, and the label weights are the shares of that mask, counted
+in whole pixels, so they are exact however the box was clipped. Nothing here draws random numbers.
+
+Boxes are (B, 6) long ``(t0, t1, y0, y1, x0, x1)``, ends excluded, as in :func:`tempaug.functional.color.tube_mask`;
+bounds outside the clip take no pixels. Clips are (B, T, C, H, W); labels are (B, K) rows.
+
+Example:
+    >>> import torch
+    >>> from tempaug.functional.mix import box_weights, paste_box
+    >>> x = torch.stack([torch.zeros(2, 1, 2, 2), torch.ones(2, 1, 2, 2)])
+    >>> box = torch.tensor([[0, 1, 0, 2, 0, 1], [0, 0, 0, 0, 0, 0]])
+    >>> paste_box(x, torch.tensor([1, 0]), box)[0, :, 0].tolist()
+    [[[1.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]
+    >>> own, taken = box_weights(box, (2, 2, 2))
+    >>> own.tolist(), taken.tolist()
+    ([0.75, 1.0], [0.25, 0.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+__all__ = ["blend", "box_axes", "box_mask", "box_weights", "mix_labels", "paste_box", "soft_labels"]
+
+
+def soft_labels(labels: Tensor, num_classes: int, smoothing: float = 0.0) -> Tensor:
+    """(B, num_classes) label rows: class indices become one-hot rows, rows are kept; then label smoothing.
+
+    Smoothing ``s`` moves ``s`` of each row's mass to a uniform spread, as timm does: a one-hot row becomes
+    ``1 - s + s / K`` on its class and ``s / K`` elsewhere. Rows come out at least float32.
+
+    Args:
+        labels: (B,) integer class indices, or (B, K) rows (one-hot or soft, any numeric dtype).
+        num_classes: K.
+        smoothing: ``s`` in [0, 1].
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import soft_labels
+        >>> soft_labels(torch.tensor([2, 0]), 3).tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        >>> [round(v, 4) for v in soft_labels(torch.tensor([1]), 4, smoothing=0.2)[0].tolist()]
+        [0.05, 0.85, 0.05, 0.05]
+    """
+    if labels.dim() == 1:
+        classes = torch.arange(num_classes, device=labels.device)
+        rows = (labels.view(-1, 1) == classes).to(torch.float32)
+    else:
+        rows = labels.to(
+            torch.promote_types(labels.dtype, torch.float32) if labels.is_floating_point() else torch.float32
+        )
+    if smoothing:
+        rows = rows * (1.0 - smoothing) + smoothing / num_classes
+    return rows
+
+
+def mix_labels(rows: Tensor, partner: Tensor, own: Tensor, taken: Tensor) -> Tensor:
+    """``own[b] * rows[b] + taken[b] * rows[partner[b]]`` for every sample b.
+
+    Args:
+        rows: (B, K) label rows (see :func:`soft_labels`).
+        partner: (B,) long, the sample each one takes from.
+        own, taken: (B,) the shares of each sample's own clip and of its partner's.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import mix_labels
+        >>> rows = torch.eye(2)
+        >>> mix_labels(rows, torch.tensor([1, 0]), torch.tensor([0.75, 1.0]), torch.tensor([0.25, 0.0])).tolist()
+        [[0.75, 0.25], [0.0, 1.0]]
+    """
+    own = own.to(device=rows.device, dtype=rows.dtype).view(-1, 1)
+    taken = taken.to(device=rows.device, dtype=rows.dtype).view(-1, 1)
+    return rows * own + rows.index_select(0, partner.to(rows.device)) * taken
+
+
+def blend(x: Tensor, partner: Tensor, lam: Tensor) -> Tensor:
+    """MixUp: ``lam[b] * x[b] + (1 - lam[b]) * x[partner[b]]``, ``lam`` each sample's own share (clamped to [0, 1]).
+
+    uint8 and half-precision clips are blended in float32, float64 clips in float64; uint8 results are rounded,
+    never wrapped. A sample with ``lam == 1`` is its own clip exactly.
+
+    Args:
+        x: (B, T, C, H, W), uint8 or floating.
+        partner: (B,) long.
+        lam: (B,) each output's share of its own clip; the partner gets ``1 - lam``.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import blend
+        >>> x = torch.tensor([0, 255], dtype=torch.uint8).view(2, 1, 1, 1, 1)
+        >>> blend(x, torch.tensor([1, 0]), torch.tensor([0.75, 1.0])).flatten().tolist()
+        [64, 255]
+    """
+    compute = torch.float64 if x.dtype == torch.float64 else torch.float32
+    own = lam.to(device=x.device, dtype=compute).clamp(0.0, 1.0).view(-1, *([1] * (x.dim() - 1)))
+    other = x.index_select(0, partner.to(x.device)).to(compute)
+    mixed = own * x.to(compute) + (1.0 - own) * other
+    if x.dtype == torch.uint8:
+        return mixed.round_().clamp_(0, 255).to(torch.uint8)
+    return torch.where(own == 1, x, mixed.to(x.dtype))  # inf/NaN in a partner whose share is 0 must not leak in
+
+
+def _inside(size: int, lo: Tensor, hi: Tensor) -> Tensor:
+    index = torch.arange(size, device=lo.device).view(1, size)
+    return (index >= lo.view(-1, 1)) & (index < hi.view(-1, 1))
+
+
+def box_axes(box: Tensor, size: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
+    """The box as three per-axis masks: (B, T), (B, H) and (B, W) bool; the box is their product.
+
+    Args:
+        box: (B, 6) long ``(t0, t1, y0, y1, x0, x1)``, ends excluded.
+        size: the clip's ``(T, H, W)``.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import box_axes
+        >>> [m.int().tolist() for m in box_axes(torch.tensor([[1, 3, -1, 1, 0, 9]]), (3, 2, 2))]
+        [[[0, 1, 1]], [[1, 0]], [[1, 1]]]
+    """
+    t, h, w = (int(s) for s in size)
+    return _inside(t, box[:, 0], box[:, 1]), _inside(h, box[:, 2], box[:, 3]), _inside(w, box[:, 4], box[:, 5])
+
+
+def box_mask(box: Tensor, size: Sequence[int]) -> Tensor:
+    """(B, T, 1, H, W) bool, True where a sample takes its partner's pixel.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import box_mask
+        >>> box_mask(torch.tensor([[0, 1, 0, 1, 1, 2]]), (2, 1, 2))[0, :, 0].int().tolist()
+        [[[0, 1]], [[0, 0]]]
+    """
+    mt, my, mx = box_axes(box, size)
+    b, t, h, w = box.shape[0], mt.shape[1], my.shape[1], mx.shape[1]
+    return mt.view(b, t, 1, 1, 1) & my.view(b, 1, 1, h, 1) & mx.view(b, 1, 1, 1, w)
+
+
+def box_weights(box: Tensor, size: Sequence[int]) -> tuple[Tensor, Tensor]:
+    """(own, taken): each sample's share of pixels from its own clip and from its partner, (B,) float32.
+
+    The shares are counted on the mask :func:`paste_box` uses (the pixels inside both the box and the clip),
+    so a box clipped at the border, or an empty one, gives the exact share. Each is a count over the clip's
+    volume ``T * H * W``, rounded once to float32.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import box_weights
+        >>> own, taken = box_weights(torch.tensor([[0, 4, -2, 2, 0, 4]]), (4, 4, 4))   # rows -2, -1 lie outside
+        >>> own.tolist(), taken.tolist()
+        ([0.5], [0.5])
+    """
+    mt, my, mx = box_axes(box, size)
+    volume = mt.shape[1] * my.shape[1] * mx.shape[1]
+    count = mt.sum(1) * my.sum(1) * mx.sum(1)
+    total = float(max(volume, 1))
+    taken = (count.to(torch.float64) / total).to(torch.float32)
+    own = ((volume - count).to(torch.float64) / total).to(torch.float32)
+    return own, taken
+
+
+def paste_box(x: Tensor, partner: Tensor, box: Tensor) -> Tensor:
+    """CutMix and its kin: inside each sample's box the pixels come from ``x[partner[b]]``, outside from ``x[b]``.
+
+    Args:
+        x: (B, T, C, H, W), any dtype (no arithmetic: every output pixel is an input pixel).
+        partner: (B,) long.
+        box: (B, 6) long ``(t0, t1, y0, y1, x0, x1)``, ends excluded; the same box on every channel.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import paste_box
+        >>> x = torch.arange(2.0).view(2, 1, 1, 1, 1).expand(2, 3, 1, 1, 1)
+        >>> box = torch.tensor([[1, 3, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0]])
+        >>> paste_box(x, torch.tensor([1, 0]), box)[:, :, 0, 0, 0].tolist()
+        [[0.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    box = box.to(x.device)
+    mask = box_mask(box, (x.shape[1], x.shape[3], x.shape[4]))
+    return torch.where(mask, x.index_select(0, partner.to(x.device)), x)
