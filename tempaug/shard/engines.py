@@ -86,8 +86,13 @@ class LocalEngine:
         if not tasks:
             return
         if self.workers == 1 or len(tasks) == 1:
-            for task in tasks:
-                yield run_task(task, cfg, report=on_samples)
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)  # as in the pool: one thread per task is faster than several fighting
+            try:
+                for task in tasks:
+                    yield run_task(task, cfg, report=on_samples)
+            finally:
+                torch.set_num_threads(threads)
             return
         ctx = multiprocessing.get_context("spawn")
         progress = ctx.Queue()

@@ -98,7 +98,7 @@ class ShardFile:
         self.tmp = self.dest.with_name(self.dest.name + ".partial")
         self.dest.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.tmp, "wb")  # noqa: SIM115  closed in close()/abort()
-        self._tar = tarfile.open(fileobj=self._file, mode="w", format=tarfile.USTAR_FORMAT)  # noqa: SIM115  # noqa: SIM115
+        self._tar = tarfile.open(fileobj=self._file, mode="w", format=tarfile.USTAR_FORMAT)  # noqa: SIM115
         self.samples = 0
         self.bytes = 0
         self.sha256: str | None = None
