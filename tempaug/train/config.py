@@ -1,0 +1,178 @@
+"""The config of a training run: one dataclass, filled from the command line or built in Python.
+
+Example:
+    >>> from tempaug.train.config import TrainConfig, parse_args
+    >>> cfg = parse_args(["seq2seq", "--max-steps", "200", "--out", "runs/s2s1"])
+    >>> cfg.kind, cfg.max_steps, cfg.data, cfg.augment
+    ('seq2seq', 200, 'data/mmnist', None)
+    >>> TrainConfig(kind="vae").out
+    'runs/vae'
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..core.errors import InvalidArgumentError
+
+__all__ = ["KINDS", "TrainConfig", "build_parser", "parse_args", "resolve_device"]
+
+#: Model kinds ``python -m tempaug.train`` trains.
+KINDS = ("seq2seq", "vae", "rcgan")
+
+
+@dataclass
+class TrainConfig:
+    """Every option of a training run; see ``python -m tempaug.train seq2seq --help``.
+
+    ``augment`` is a pipeline file run per clip in the loader workers, ``batch_augment`` one run over whole
+    batches on ``device``; ``None`` (or ``"none"`` on the command line) for no augmentation.
+    """
+
+    kind: str = "seq2seq"
+    data: str = "data/mmnist"
+    out: str = ""
+    augment: str | None = None
+    batch_augment: str | None = None
+    epochs: int = 1
+    max_steps: int | None = None
+    batch_size: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "cpu"
+    amp: bool = False
+    num_workers: int = 2
+    shuffle: int = 256
+    save_every: int = 200
+    log_every: int = 20
+    eval_clips: int = 256
+    eval_samples: int = 5
+    context: int = 10
+    horizon: int = 10
+    width: int = 32
+    resume: str | None = None
+    tensorboard: bool = False
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidArgumentError(f"kind must be one of {KINDS}, got {self.kind!r}", "kind")
+        if not self.out:
+            self.out = f"runs/{self.kind}"
+        for name in ("augment", "batch_augment"):
+            if getattr(self, name) in ("none", ""):
+                setattr(self, name, None)
+        ints = (
+            "epochs",
+            "batch_size",
+            "save_every",
+            "log_every",
+            "eval_clips",
+            "eval_samples",
+            "context",
+            "horizon",
+            "width",
+        )
+        for name in ints:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"{name} must be an int >= 1, got {value!r}", name)
+        if self.max_steps is not None and self.max_steps < 1:
+            raise InvalidArgumentError(f"max_steps must be >= 1, got {self.max_steps}", "max_steps")
+        if self.num_workers < 0 or self.shuffle < 0 or self.seed < 0:
+            raise InvalidArgumentError("num_workers, shuffle and seed must be >= 0", "num_workers")
+        if not self.lr > 0:
+            raise InvalidArgumentError(f"lr must be > 0, got {self.lr}", "lr")
+        resolve_device(self.device)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain data (for checkpoints and ``config.json``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """The config :meth:`to_dict` wrote; unknown keys are an error.
+
+        Example:
+            >>> from tempaug.train.config import TrainConfig
+            >>> TrainConfig.from_dict(TrainConfig(kind="vae", seed=3).to_dict()).seed
+            3
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise InvalidArgumentError(f"TrainConfig: unknown options {unknown}", unknown[0])
+        return cls(**data)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"`` as a device that exists here.
+
+    Raises:
+        InvalidArgumentError: an unknown device name, or an accelerator this machine does not have.
+
+    Example:
+        >>> from tempaug.train.config import resolve_device
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise InvalidArgumentError(f"unknown device {name!r}: use cpu, cuda, cuda:N, mps or auto", "device") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidArgumentError(f"device {name!r} asked for, but this machine has no CUDA device", "device")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise InvalidArgumentError(f"device {name!r}: only {torch.cuda.device_count()} CUDA devices here", "device")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise InvalidArgumentError(f"device {name!r} asked for, but MPS is not available here", "device")
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise InvalidArgumentError(f"unsupported device {name!r}: use cpu, cuda, cuda:N, mps or auto", "device")
+    return device
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m tempaug.train``."""
+    defaults = TrainConfig()
+    p = argparse.ArgumentParser(prog="python -m tempaug.train", description="Train a reference video model.")
+    p.add_argument("kind", choices=KINDS, help="the model to train")
+    p.add_argument("--data", default=defaults.data, help=f"shard folder (default {defaults.data})")
+    p.add_argument("--out", default="", help="run folder (default runs/<kind>)")
+    p.add_argument("--augment", default=None, help="per-clip pipeline file (.yaml/.json) or none")
+    p.add_argument("--batch-augment", default=None, help="per-batch pipeline file run on the device, or none")
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many optimiser steps")
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--lr", type=float, default=defaults.lr)
+    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--device", default=defaults.device, help="cpu, cuda, cuda:N, mps or auto")
+    p.add_argument("--amp", action="store_true", help="mixed precision on an accelerator")
+    p.add_argument("--num-workers", type=int, default=defaults.num_workers)
+    p.add_argument("--shuffle", type=int, default=defaults.shuffle, help="sample shuffle buffer")
+    p.add_argument("--save-every", type=int, default=defaults.save_every, help="checkpoint every N steps")
+    p.add_argument("--log-every", type=int, default=defaults.log_every)
+    p.add_argument("--eval-clips", type=int, default=defaults.eval_clips, help="test clips evaluated")
+    p.add_argument("--eval-samples", type=int, default=defaults.eval_samples, help="VAE: best of N samples")
+    p.add_argument("--context", type=int, default=defaults.context, help="frames given (seq2seq, vae)")
+    p.add_argument("--horizon", type=int, default=defaults.horizon, help="frames predicted (seq2seq, vae)")
+    p.add_argument("--width", type=int, default=defaults.width, help="model width")
+    p.add_argument("--resume", default=None, help="run folder (or checkpoint) to continue")
+    p.add_argument("--tensorboard", action="store_true", help="also log to TensorBoard when installed")
+    p.add_argument("--quiet", action="store_true")
+    return p
+
+
+def parse_args(argv: Sequence[str]) -> TrainConfig:
+    """A :class:`TrainConfig` from command-line arguments."""
+    args = vars(build_parser().parse_args(list(argv)))
+    return TrainConfig(**args)
