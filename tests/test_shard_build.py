@@ -438,7 +438,7 @@ def test_build_with_no_source_writes_moving_mnist_train_val_test_under_data_mmni
 def test_progress_draws_a_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
     import io
 
-    from tempaug.shard.progress import Progress
+    from tempaug.core.progress import Progress
 
     screen = io.StringIO()
     bar = Progress(total=200, stream=screen, interactive=True)

@@ -34,7 +34,7 @@ from ..core.registry import load
 from .config import BuildConfig
 from .engines import make_engine
 from .index import FAILURES_NAME, INDEX_NAME, DatasetIndex, ShardEntry, read_index, shard_name, write_atomic
-from .progress import Progress, format_bytes, format_duration
+from ..core.progress import Progress, format_bytes, format_duration
 from .sources import list_inputs
 from .tasks import TaskResult, plan_tasks
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .index import FAILURES_NAME, DatasetIndex, read_index
-from .progress import format_bytes
+from ..core.progress import format_bytes
 
 __all__ = ["DatasetStats", "SplitStats", "format_distribution", "inspect_dataset", "inspect_main"]
 

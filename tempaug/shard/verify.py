@@ -32,7 +32,7 @@ import torch
 from ..io.encode import save_npy
 from ..io.records import FORMATS, RecordError, decode_record, split_name
 from .index import ShardEntry, read_index
-from .progress import format_bytes
+from ..core.progress import format_bytes
 
 __all__ = ["Problem", "ShardReport", "VerifyReport", "check_shard", "verify", "verify_main"]
 

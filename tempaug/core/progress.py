@@ -2,7 +2,7 @@
 
 Example:
     >>> import io
-    >>> from tempaug.shard.progress import Progress
+    >>> from tempaug.core.progress import Progress
     >>> out = io.StringIO()
     >>> bar = Progress(total=10, unit="samples", stream=out, interactive=False, every=0.0)
     >>> bar.update(4)
@@ -23,7 +23,7 @@ def format_duration(seconds: float) -> str:
     """``H:MM:SS`` (or ``M:SS`` under an hour).
 
     Example:
-        >>> from tempaug.shard.progress import format_duration
+        >>> from tempaug.core.progress import format_duration
         >>> format_duration(75), format_duration(3725)
         ('1:15', '1:02:05')
     """
@@ -37,7 +37,7 @@ def format_bytes(count: float) -> str:
     """A byte count with a binary unit.
 
     Example:
-        >>> from tempaug.shard.progress import format_bytes
+        >>> from tempaug.core.progress import format_bytes
         >>> format_bytes(512), format_bytes(3 * 2**20)
         ('512 B', '3.0 MiB')
     """
@@ -88,7 +88,7 @@ class Progress:
         """The current status: done/total, rate and ETA.
 
         Example:
-            >>> from tempaug.shard.progress import Progress
+            >>> from tempaug.core.progress import Progress
             >>> Progress(total=0).text().startswith("0/0 samples")
             True
         """
