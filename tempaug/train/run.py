@@ -105,7 +105,7 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     probe = next(iter(make_loader(cfg.data, split="train", batch_size=2, num_workers=0, seed=cfg.seed)))
     clips = to_unit_float(probe.clips)
     check_clip_length(clips, _needed_length(cfg), cfg.kind)
-    _, length, channels, height, width = clips.shape
+    _, length, channels, height, _ = clips.shape
     num_classes = 10
     if cfg.kind == "rcgan":
         labels_for(probe.labels, probe.meta)
