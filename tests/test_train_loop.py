@@ -38,7 +38,20 @@ class Tiny(nn.Module):
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("shards")
-    build(BuildConfig(out=str(out), train=24, val=0, test=8, frames=6, canvas=32, format="npy", workers=1, quiet=True))
+    build(
+        BuildConfig(
+            out=str(out),
+            train=24,
+            val=0,
+            test=8,
+            frames=6,
+            canvas=32,
+            format="npy",
+            shard_size=6,
+            workers=1,
+            quiet=True,
+        )
+    )
     return out
 
 
@@ -100,3 +113,34 @@ def test_cli_reports_bad_input_with_exit_code_2(tmp_path: Path, capsys: pytest.C
     assert "index.json" in capsys.readouterr().err
     assert main(["vae", "--augment", str(tmp_path / "none.yaml"), "--out", str(tmp_path / "r2"), "--quiet"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_torchrun_trains_on_two_cpu_processes_with_equal_weights(shards: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).parent / "ddp_tiny_run.py"
+    out = tmp_path / "ddp"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29533",
+            str(script),
+            str(shards),
+            str(out),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    ranks = [json.loads((tmp_path / f"ddp.rank{r}.json").read_text()) for r in (0, 1)]
+    assert [r["ranks"] for r in ranks] == [2, 2] and [r["steps"] for r in ranks] == [3, 3]
+    assert ranks[0]["weight"] == ranks[1]["weight"]  # gradients were averaged: the replicas never drift apart
+    assert (out / "last.pt").exists()

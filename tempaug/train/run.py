@@ -17,10 +17,12 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
 
 from ..core.errors import InvalidInputError
 from ..core.progress import Progress
-from .config import TrainConfig, resolve_device
+from .config import TrainConfig
+from .distributed import DistContext, average_gradients, broadcast_parameters, setup, teardown
 from .loop import (
     RunState,
     Stepper,
@@ -85,10 +87,19 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     Writes into ``cfg.out``: ``config.json``, ``last.pt`` (every ``save_every`` steps and at the end),
     ``metrics.jsonl``, ``loss.png`` and a GIF of ground truth beside predictions or samples.
     """
+
+    ctx = setup(cfg.device)
+    try:
+        return _train(cfg, ctx)
+    finally:
+        teardown()
+
+
+def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
     from ..data import make_loader
 
-    device = resolve_device(cfg.device)
-    out = _prepare_out(cfg)
+    device = ctx.device
+    out = _prepare_out(cfg) if ctx.is_main else Path(cfg.out)
     seed_everything(cfg.seed)
     pipeline = load_pipeline(cfg.augment)
     batch_pipeline = load_pipeline(cfg.batch_augment)
@@ -110,13 +121,24 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     if cfg.kind == "rcgan":
         labels_for(probe.labels, probe.meta)
     model = build_model(cfg, channels, height, length, num_classes).to(device)
-    stepper = Stepper(model, lr=cfg.lr, weight_decay=cfg.weight_decay, amp=cfg.amp)
+    wrap = None
+    if ctx.distributed:
+        broadcast_parameters(model)
+        if hasattr(model, "train_step"):
+            average_gradients(model, ctx.world_size)
+        else:
+
+            def wrap(module: nn.Module) -> nn.Module:
+                return DistributedDataParallel(module, device_ids=[device.index] if device.type == "cuda" else None)
+
+    stepper = Stepper(model, lr=cfg.lr, weight_decay=cfg.weight_decay, amp=cfg.amp, wrap=wrap)
     state = RunState()
     if cfg.resume is not None:
         state = restore(resume_from(cfg.resume, cfg.kind), stepper, model)
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1) + "\n")
+    if ctx.is_main:
+        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1) + "\n")
     total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * max(len(loader), 1)
-    progress = Progress(total=total, unit="steps", enabled=not cfg.quiet, done=state.step, every=10.0)
+    progress = Progress(total=total, unit="steps", enabled=not cfg.quiet and ctx.is_main, done=state.step, every=10.0)
     start = time.perf_counter()
     for batch_clips, batch_labels, meta in batches(loader, state, cfg.epochs) if state.step < total else ():
         x = to_unit_float(batch_clips.to(device))
@@ -130,14 +152,17 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
         if state.step % cfg.log_every == 0:
             shown = ", ".join(f"{k} {v:.4g}" for k, v in terms.items())
             progress.log(f"step {state.step}: {shown}")
-        if state.step % cfg.save_every == 0:
+        if state.step % cfg.save_every == 0 and ctx.is_main:
             checkpoint(out, cfg, stepper, state, pipeline, model)
         if state.step >= total:
             break  # before the next batch is drawn, so a resume starts at the batch after this one
     progress.close()
+    record = {"step": state.step, "train_seconds": round(time.perf_counter() - start, 2), "ranks": ctx.world_size}
+    if not ctx.is_main:
+        return {**record, "history": state.history}
     checkpoint(out, cfg, stepper, state, pipeline, model)
-    record = {"step": state.step, "train_seconds": round(time.perf_counter() - start, 2)}
-    write_json_line(out / "metrics.jsonl", {**record, "history_last": {k: v[-1][1] for k, v in state.history.items()}})
+    last = {k: v[-1][1] for k, v in state.history.items() if v}
+    write_json_line(out / "metrics.jsonl", {**record, "train_loss_last": last})
     if not cfg.quiet:
         print(f"{cfg.kind}: {state.step} steps, checkpoint {out / 'last.pt'}", file=sys.stderr)
     return {**record, "history": state.history}
