@@ -1,5 +1,6 @@
 """Models: a small video classifier (the probe of experiments and metrics)."""
 
 from .classifier import VideoClassifier
+from .seq2seq import ConvLSTMCell, Seq2Seq
 
-__all__ = ["VideoClassifier"]
+__all__ = ["ConvLSTMCell", "Seq2Seq", "VideoClassifier"]
