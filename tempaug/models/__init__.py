@@ -1,6 +1,7 @@
-"""Models: a small video classifier (the probe of experiments and metrics)."""
+"""Models: a small video classifier (the probe of experiments and metrics), seq2seq and a recurrent conditional GAN."""
 
 from .classifier import VideoClassifier
+from .rcgan import RCGAN, RCDiscriminator, RCGenerator
 from .seq2seq import ConvLSTMCell, Seq2Seq
 
-__all__ = ["ConvLSTMCell", "Seq2Seq", "VideoClassifier"]
+__all__ = ["RCGAN", "ConvLSTMCell", "RCDiscriminator", "RCGenerator", "Seq2Seq", "VideoClassifier"]
