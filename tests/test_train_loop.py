@@ -144,3 +144,30 @@ def test_torchrun_trains_on_two_cpu_processes_with_equal_weights(shards: Path, t
     assert [r["ranks"] for r in ranks] == [2, 2] and [r["steps"] for r in ranks] == [3, 3]
     assert ranks[0]["weight"] == ranks[1]["weight"]  # gradients were averaged: the replicas never drift apart
     assert (out / "last.pt").exists()
+
+
+@pytest.mark.parametrize("kind", ["seq2seq", "vae"])
+def test_cli_trains_a_real_model_for_a_few_steps_and_resumes(shards: Path, tmp_path: Path, kind: str) -> None:
+    out = tmp_path / kind
+    args = [
+        kind,
+        "--data",
+        str(shards),
+        "--out",
+        str(out),
+        "--context",
+        "2",
+        "--horizon",
+        "2",
+        "--width",
+        "8",
+        "--batch-size",
+        "4",
+        "--num-workers",
+        "0",
+        "--quiet",
+    ]
+    assert main([*args, "--max-steps", "2"]) == 0
+    assert main([*args, "--max-steps", "4", "--resume", str(out)]) == 0
+    ckpt = load_checkpoint(out / "last.pt", kind=kind)
+    assert ckpt["step"] == 4 and all(torch.isfinite(torch.tensor(v[1])) for v in ckpt["extra"]["history"]["loss"])

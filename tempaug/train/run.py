@@ -63,7 +63,7 @@ def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_cla
             in_channels=channels, hidden=(cfg.width, cfg.width), context=cfg.context, horizon=cfg.horizon
         )
     if cfg.kind == "vae":
-        return models.VideoVAE(in_channels=channels, context=cfg.context, horizon=cfg.horizon)
+        return models.VideoVAE(in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width)
     return models.RCGAN(num_classes=num_classes, in_channels=channels, length=length, size=size)
 
 
