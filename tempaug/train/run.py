@@ -64,7 +64,7 @@ def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_cla
         )
     if cfg.kind == "vae":
         return models.VideoVAE(in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width)
-    return models.RCGAN(num_classes=num_classes, in_channels=channels, length=length, size=size)
+    return models.RCGAN(num_classes=num_classes, in_channels=channels, length=length, size=size, width=cfg.width)
 
 
 def _needed_length(cfg: TrainConfig) -> int:
