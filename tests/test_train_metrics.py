@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -261,7 +262,7 @@ def test_tstr_rejects_labels_that_do_not_match_the_clips() -> None:
 # --- plots ---
 
 
-def test_loss_curves_png_writes_an_image_of_the_requested_size_with_coloured_lines(tmp_path) -> None:
+def test_loss_curves_png_writes_an_image_of_the_requested_size_with_coloured_lines(tmp_path: Path) -> None:
     history = {"train": [(i, 1.0 / (i + 1)) for i in range(100)], "val": [(0, 1.0), (50, 0.2), (99, float("nan"))]}
     path = loss_curves_png(history, tmp_path / "loss.png", title="run", size=(400, 300))
     with Image.open(path) as im:
@@ -271,13 +272,13 @@ def test_loss_curves_png_writes_an_image_of_the_requested_size_with_coloured_lin
     assert loss_curves_png(history, tmp_path / "log.png", log_y=True).exists()
 
 
-def test_loss_curves_png_handles_empty_and_single_point_series(tmp_path) -> None:
+def test_loss_curves_png_handles_empty_and_single_point_series(tmp_path: Path) -> None:
     path = loss_curves_png({"a": [], "b": [(5, 2.0)]}, tmp_path / "x.png")
     with Image.open(path) as im:
         assert im.size == (640, 400)
 
 
-def test_comparison_gif_pads_short_rows_and_stacks_the_batch(tmp_path) -> None:
+def test_comparison_gif_pads_short_rows_and_stacks_the_batch(tmp_path: Path) -> None:
     truth = torch.rand(3, 6, 1, 16, 16, generator=_gen(19))
     pred = (torch.rand(3, 4, 3, 16, 16, generator=_gen(20)) * 255).to(torch.uint8)
     path = comparison_gif([truth, pred, truth[:, :5]], ["truth", "pred", "sample"], tmp_path / "c.gif", fps=5)
@@ -290,8 +291,16 @@ def test_comparison_gif_pads_short_rows_and_stacks_the_batch(tmp_path) -> None:
     assert (frame[:16, 18:34] == 255).all()
 
 
-def test_comparison_gif_rejects_mismatched_rows(tmp_path) -> None:
+def test_comparison_gif_rejects_mismatched_rows(tmp_path: Path) -> None:
     with pytest.raises(ShapeError, match="comparison_gif"):
         comparison_gif([torch.rand(2, 3, 1, 8, 8), torch.rand(3, 3, 1, 8, 8)], ["a", "b"], tmp_path / "x.gif")
     with pytest.raises(ShapeError, match="labels"):
         comparison_gif([torch.rand(2, 3, 1, 8, 8)], ["a", "b"], tmp_path / "x.gif")
+
+
+def test_comparison_gif_scales_frames_but_not_captions(tmp_path: Path) -> None:
+    clips = torch.rand(2, 3, 1, 16, 16, generator=_gen(21))
+    path = comparison_gif([clips, clips.flip(1)], ["truth", "prediction"], tmp_path / "s.gif", scale=3)
+    with Image.open(path) as im:
+        assert im.n_frames == 3
+        assert im.size == (2 * 48 + 2, 2 * (48 + 12) + 2)

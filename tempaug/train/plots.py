@@ -204,7 +204,7 @@ def comparison_gif(
     ``rows[k]`` is a (B,T_k,C,H,W) batch (float in [0, 1] or uint8; a single (T_k,C,H,W) clip counts as B=1),
     e.g. ``[truth, prediction, sample_1, sample_2]``. For each of the B clips the K versions are laid side by
     side with ``labels`` as captions (:func:`tempaug.io.preview.clip_grid`), and the B strips are stacked top to
-    bottom. Rows shorter than the longest are padded in time with blank (white) frames, so the GIF has
+    bottom; ``scale`` enlarges the frames (captions keep their size). Rows shorter than the longest are padded in time with blank (white) frames, so the GIF has
     ``max(T_k)`` frames. Grey and RGB rows can be mixed; all rows must share B, H and W.
 
     Note that GIF writers merge consecutive identical frames, so a GIF of a still clip may read back shorter.
@@ -236,6 +236,8 @@ def comparison_gif(
                 f"comparison_gif: every row must be ({b},T,1|3,{h},{w}), "
                 f"got {tuple(r.shape)} for row {k} ({labels[k]!r})"
             )
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise InvalidArgumentError(f"comparison_gif: scale must be an int >= 1, got {scale!r}", "scale")
     if b == 0:
         raise ShapeError("comparison_gif: rows hold no clips (B = 0)")
     t = max(r.shape[1] for r in batches)
@@ -246,8 +248,10 @@ def comparison_gif(
         if r.shape[1] < t:
             blank = torch.full((b, t - r.shape[1], 3, h, w), 255, dtype=torch.uint8)
             r = torch.cat([r, blank], dim=1)
+        if scale > 1:  # scale the frames, not the captions, so labels stay sharp and more of them fit
+            r = r.repeat_interleave(scale, dim=-2).repeat_interleave(scale, dim=-1)
         padded.append(r)
     strips = [clip_grid([r[i] for r in padded], labels=list(labels), pad=pad) for i in range(b)]
     gap = torch.full((t, 3, pad, strips[0].shape[-1]), 255, dtype=torch.uint8)
     grid = torch.cat([x for s in strips for x in (s, gap)][:-1], dim=-2)
-    return save_gif(grid, path, fps=fps, scale=scale)
+    return save_gif(grid, path, fps=fps)
