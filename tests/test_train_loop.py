@@ -29,6 +29,10 @@ class Tiny(nn.Module):
         self.lin = nn.Linear(1, 1)
         self.drop = nn.Dropout(0.5)
 
+    def predict(self, context: torch.Tensor, horizon: int) -> torch.Tensor:
+        """Repeat the last context frame (the evaluation's stand-in prediction)."""
+        return context[:, -1:].repeat(1, horizon, 1, 1, 1)
+
     def loss(self, clips: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
         pred = self.lin(self.drop(clips.mean(dim=(1, 2, 3, 4)).unsqueeze(-1)))
         loss = ((pred - 0.3) ** 2).mean()
@@ -96,7 +100,16 @@ def test_run_folder_holds_config_checkpoint_and_metrics(shards: Path, tmp_path: 
     assert cfg["kind"] == "seq2seq" and cfg["max_steps"] == 3
     ckpt = load_checkpoint(tmp_path / "run" / "last.pt", kind="seq2seq")
     assert ckpt["step"] == 3 and len(ckpt["extra"]["history"]["loss"]) == 3
-    assert (tmp_path / "run" / "metrics.jsonl").read_text().count("\n") == 1
+    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["step"] == 3 and record["clips"] == 8  # the whole test split
+    assert set(record["metrics"]) == {"mse", "mae", "psnr", "ssim"}
+    assert len(record["metrics"]["mse"]["per_step"]) == 2 and record["metrics"]["mse"]["mean"] > 0
+    from PIL import Image
+
+    with Image.open(tmp_path / "run" / "eval.gif") as gif, Image.open(tmp_path / "run" / "loss.png") as png:
+        assert gif.n_frames >= 2 and png.size[0] > 100
     with pytest.raises(InvalidInputError, match="already holds a run"):
         train(_cfg(shards, tmp_path / "run", max_steps=3))
 

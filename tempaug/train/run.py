@@ -63,7 +63,9 @@ def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_cla
             in_channels=channels, hidden=(cfg.width, cfg.width), context=cfg.context, horizon=cfg.horizon
         )
     if cfg.kind == "vae":
-        return models.VideoVAE(in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width)
+        return models.VideoVAE(
+            in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width
+        )
     return models.RCGAN(num_classes=num_classes, in_channels=channels, length=length, size=size, width=cfg.width)
 
 
@@ -162,7 +164,12 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         return {**record, "history": state.history}
     checkpoint(out, cfg, stepper, state, pipeline, model)
     last = {k: v[-1][1] for k, v in state.history.items() if v}
-    write_json_line(out / "metrics.jsonl", {**record, "train_loss_last": last})
+    from .evaluate import evaluate
+
+    evaluation = evaluate(model, cfg, device, out, state.step, state.history)
+    record = {**record, "train_loss_last": last, **evaluation}
+    write_json_line(out / "metrics.jsonl", record)
     if not cfg.quiet:
-        print(f"{cfg.kind}: {state.step} steps, checkpoint {out / 'last.pt'}", file=sys.stderr)
+        means = {k: round(v["mean"], 4) for k, v in record.get("metrics", {}).items()}
+        print(f"{cfg.kind}: {state.step} steps; test {means}; run folder {out}", file=sys.stderr)
     return {**record, "history": state.history}
