@@ -442,8 +442,9 @@ def test_progress_draws_a_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
 
     screen = io.StringIO()
     bar = Progress(total=200, stream=screen, interactive=True)
-    bar.update(50)
+    bar.update(50, postfix="loss 0.25")
     text = screen.getvalue()
+    assert text.rstrip().endswith("loss 0.25")
     assert text.startswith("\r[#######") and "25%" in text and "50/200 samples" in text and "ETA" in text
     bar.log("train-000000.tar: 50 samples")
     assert "\r\033[K" in screen.getvalue() and screen.getvalue().endswith("train-000000.tar: 50 samples\n")

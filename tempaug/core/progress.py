@@ -75,6 +75,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self.start_count = self.count = done
+        self.postfix = ""
         self.start = time.perf_counter()
         self._last = -float("inf") if self.interactive else self.start
 
@@ -95,11 +96,17 @@ class Progress:
         rate = self.rate
         left = max(self.total - self.count, 0)
         eta = format_duration(left / rate) if rate > 0 else "?"
-        return f"{self.count}/{self.total} {self.unit}, {rate:.1f} {self.unit}/s, ETA {eta}"
+        extra = f", {self.postfix}" if self.postfix else ""
+        return f"{self.count}/{self.total} {self.unit}, {rate:.1f} {self.unit}/s, ETA {eta}{extra}"
 
-    def update(self, n: int = 1) -> None:
-        """Add ``n`` units and redraw (a terminal) or log (elsewhere, at most every ``every`` seconds)."""
+    def update(self, n: int = 1, postfix: str | None = None) -> None:
+        """Add ``n`` units and redraw (a terminal) or log (elsewhere, at most every ``every`` seconds).
+
+        ``postfix`` (e.g. the current loss) is shown after the rate and ETA until replaced.
+        """
         self.count += n
+        if postfix is not None:
+            self.postfix = postfix
         if not self.enabled:
             return
         now = time.perf_counter()

@@ -150,7 +150,7 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         terms = stepper.step(x, y)
         state.step += 1
         state.record(terms)
-        progress.update(1)
+        progress.update(1, postfix=", ".join(f"{k} {v:.4g}" for k, v in list(terms.items())[:2]))
         if state.step % cfg.log_every == 0:
             shown = ", ".join(f"{k} {v:.4g}" for k, v in terms.items())
             progress.log(f"step {state.step}: {shown}")
