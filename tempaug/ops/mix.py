@@ -431,7 +431,25 @@ def _identity_partner(b: int, device: torch.device) -> tuple[Tensor, Tensor]:
 
 
 # ---------------------------------------------------------------------- MixUp
-class MixUp(Mixer):
+class _AlphaMixer(Mixer):
+    """A mixer whose share taken from the partner follows λ ~ Beta(alpha, alpha)."""
+
+    abstract = True
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        *,
+        num_classes: int,
+        label_smoothing: float = 0.0,
+        p: float = 1.0,
+        enabled: bool = True,
+    ) -> None:
+        super().__init__(num_classes=num_classes, label_smoothing=label_smoothing, p=p, enabled=enabled)
+        self.alpha = _check_alpha(self.name, alpha)
+
+
+class MixUp(_AlphaMixer):
     """Blend each clip with its partner: ``λ x + (1 - λ) x_partner``, λ ~ Beta(alpha, alpha) per sample.
 
     The soft label is ``λ y + (1 - λ) y_partner`` with the same λ the pixels used. uint8 blends are rounded,
@@ -452,18 +470,6 @@ class MixUp(Mixer):
 
     params_type: ClassVar[type[Params]] = MixUpParams
     blends: ClassVar[bool] = True
-
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        *,
-        num_classes: int,
-        label_smoothing: float = 0.0,
-        p: float = 1.0,
-        enabled: bool = True,
-    ) -> None:
-        super().__init__(num_classes=num_classes, label_smoothing=label_smoothing, p=p, enabled=enabled)
-        self.alpha = _check_alpha(self.name, alpha)
 
     def _draw(self, shape: Shape, generator: torch.Generator | None) -> Params:
         applied, partner = self._gate_and_partner(shape[0], generator)
@@ -491,23 +497,11 @@ class MixUp(Mixer):
 
 
 # ----------------------------------------------------------------- box mixers
-class _BoxMixer(Mixer):
+class _BoxMixer(_AlphaMixer):
     """A mixer that pastes a box of the partner: the box's axes are set by ``AXES`` (T, H, W)."""
 
     abstract = True
     AXES: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
-
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        *,
-        num_classes: int,
-        label_smoothing: float = 0.0,
-        p: float = 1.0,
-        enabled: bool = True,
-    ) -> None:
-        super().__init__(num_classes=num_classes, label_smoothing=label_smoothing, p=p, enabled=enabled)
-        self.alpha = _check_alpha(self.name, alpha)
 
     def _draw(self, shape: Shape, generator: torch.Generator | None) -> Params:
         applied, partner = self._gate_and_partner(shape[0], generator)
