@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..core.errors import InvalidArgumentError, ShapeError
@@ -29,6 +30,8 @@ class VideoClassifier(nn.Module):
         in_channels: C of the clips.
         width: channels of the first convolution (doubled twice).
         dropout: dropout before the head.
+        input_size: when set, frames are area-resized to ``input_size`` x ``input_size`` first (a cheaper probe
+            for large clips; part of the model, so features and logits always see the same input).
 
     Example:
         >>> import torch
@@ -37,12 +40,22 @@ class VideoClassifier(nn.Module):
         True
     """
 
-    def __init__(self, num_classes: int, in_channels: int = 1, width: int = 16, dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = 1,
+        width: int = 16,
+        dropout: float = 0.1,
+        input_size: int | None = None,
+    ) -> None:
         super().__init__()
-        for name, value in (("num_classes", num_classes), ("in_channels", in_channels), ("width", width)):
+        checked = [("num_classes", num_classes), ("in_channels", in_channels), ("width", width)]
+        if input_size is not None:
+            checked.append(("input_size", input_size))
+        for name, value in checked:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidArgumentError(f"VideoClassifier: {name} must be an int >= 1, got {value!r}", name)
-        self.in_channels = in_channels
+        self.num_classes, self.in_channels, self.width, self.input_size = num_classes, in_channels, width, input_size
 
         def block(cin: int, cout: int, stride: tuple[int, int, int]) -> nn.Sequential:
             return nn.Sequential(
@@ -56,11 +69,26 @@ class VideoClassifier(nn.Module):
         )
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * width, num_classes))
 
-    def forward(self, clips: Tensor) -> Tensor:
-        """Logits (B, num_classes) for float clips (B,T,C,H,W)."""
+    def embed(self, clips: Tensor) -> Tensor:
+        """Pooled features (B, 4*width) for float clips (B,T,C,H,W): the input of the head.
+
+        Example:
+            >>> import torch
+            >>> from tempaug.models.classifier import VideoClassifier
+            >>> VideoClassifier(10, width=4, input_size=8).embed(torch.rand(3, 4, 1, 32, 32)).shape
+            torch.Size([3, 16])
+        """
         if clips.dim() != 5 or clips.shape[2] != self.in_channels:
             raise ShapeError(
                 f"VideoClassifier: expected (B,T,{self.in_channels},H,W) clips, got shape {tuple(clips.shape)}"
             )
+        if self.input_size is not None and tuple(clips.shape[-2:]) != (self.input_size, self.input_size):
+            b, t = clips.shape[:2]
+            frames = F.interpolate(clips.flatten(0, 1), size=(self.input_size, self.input_size), mode="area")
+            clips = frames.view(b, t, *frames.shape[1:])
         x = self.features(clips.transpose(1, 2))  # (B,C,T,H,W) for Conv3d
-        return self.head(torch.flatten(x.mean(dim=(2, 3, 4)), 1))
+        return torch.flatten(x.mean(dim=(2, 3, 4)), 1)
+
+    def forward(self, clips: Tensor) -> Tensor:
+        """Logits (B, num_classes) for float clips (B,T,C,H,W)."""
+        return self.head(self.embed(clips))

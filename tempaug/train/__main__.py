@@ -1,4 +1,5 @@
-"""``python -m tempaug.train KIND [options]``: train a reference model; see ``--help``."""
+"""``python -m tempaug.train KIND [options]``: train a reference model; ``python -m tempaug.train eval RUN``:
+evaluate a run again (on other data, with more clips); see ``--help`` of each."""
 
 from __future__ import annotations
 
@@ -16,12 +17,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["seq2seq", "--data", "/no/such/folder", "--quiet"])
         2
     """
-    from .config import parse_args
-    from .run import train
+    from .config import parse_args, parse_eval_args
+    from .evaluate import evaluate_run
+    from .run import headline, train
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        train(parse_args(args), argv=args)
+        if args[:1] == ["eval"]:
+            eval_args = parse_eval_args(args[1:])
+            record = evaluate_run(eval_args)
+            if not eval_args.quiet:
+                print(f"{eval_args.run}: step {record['step']}; {record['split']} {headline(record)}", file=sys.stderr)
+        else:
+            train(parse_args(args), argv=args)
     except (TempaugError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

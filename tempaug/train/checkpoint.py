@@ -31,7 +31,16 @@ import torch
 
 from ..core.errors import InvalidInputError
 
-__all__ = ["CHECKPOINT_VERSION", "CheckpointError", "capture_rng", "load_checkpoint", "restore_rng", "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT_VERSION",
+    "CheckpointError",
+    "capture_rng",
+    "load_checkpoint",
+    "read_torch",
+    "restore_rng",
+    "save_checkpoint",
+    "write_atomic_torch",
+]
 
 #: Version of the checkpoint layout.
 CHECKPOINT_VERSION = 1
@@ -93,8 +102,6 @@ def save_checkpoint(
         pipeline: the augmentation pipeline as ``to_dict`` data, or None.
         extra: more plain data (history of losses, ...).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "version": CHECKPOINT_VERSION,
         "kind": kind,
@@ -106,6 +113,22 @@ def save_checkpoint(
         "pipeline": pipeline,
         "extra": extra or {},
     }
+    return write_atomic_torch(payload, path)
+
+
+def write_atomic_torch(payload: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """``torch.save`` into a hidden ``.partial`` file beside ``path``, fsync, then rename it into place.
+
+    Example:
+        >>> import tempfile, torch
+        >>> from pathlib import Path
+        >>> from tempaug.train.checkpoint import read_torch, write_atomic_torch
+        >>> p = write_atomic_torch({"w": torch.ones(2)}, Path(tempfile.mkdtemp()) / "a.pt")
+        >>> read_torch(p)["w"].tolist()
+        [1.0, 1.0]
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     with open(tmp, "wb") as f:
         torch.save(payload, f)
@@ -113,6 +136,22 @@ def save_checkpoint(
         os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
+
+
+def read_torch(path: str | os.PathLike[str]) -> Any:
+    """``torch.load(weights_only=True)`` on the CPU.
+
+    Raises:
+        CheckpointError: no such file, or a corrupt, truncated or foreign one.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {first}") from None
 
 
 def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> dict[str, Any]:
@@ -132,13 +171,7 @@ def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> di
         tempaug.train.checkpoint.CheckpointError: ...x.pt is not a readable checkpoint (corrupt or truncated?): ...
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no checkpoint at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {first}") from None
+    payload = read_torch(path)
     if not isinstance(payload, dict) or "version" not in payload or "kind" not in payload:
         raise CheckpointError(f"{path} is not a tempaug checkpoint")
     if payload["version"] != CHECKPOINT_VERSION:

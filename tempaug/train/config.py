@@ -21,10 +21,23 @@ import torch
 
 from ..core.errors import InvalidArgumentError
 
-__all__ = ["KINDS", "TrainConfig", "build_parser", "parse_args", "resolve_device"]
+__all__ = [
+    "DEFAULT_WIDTH",
+    "KINDS",
+    "EvalArgs",
+    "TrainConfig",
+    "build_eval_parser",
+    "build_parser",
+    "parse_args",
+    "parse_eval_args",
+    "resolve_device",
+]
 
 #: Model kinds ``python -m tempaug.train`` trains.
 KINDS = ("seq2seq", "vae", "rcgan")
+
+#: The default ``width`` per kind: each trains at 64x64 on 2 CPU cores at about a step per second or faster.
+DEFAULT_WIDTH = {"seq2seq": 32, "vae": 16, "rcgan": 16}
 
 
 @dataclass
@@ -32,7 +45,10 @@ class TrainConfig:
     """Every option of a training run; see ``python -m tempaug.train seq2seq --help``.
 
     ``augment`` is a pipeline file run per clip in the loader workers, ``batch_augment`` one run over whole
-    batches on ``device``; ``None`` (or ``"none"`` on the command line) for no augmentation.
+    batches on ``device``; ``None`` (or ``"none"`` on the command line) for no augmentation. ``width`` defaults
+    to :data:`DEFAULT_WIDTH` for the kind; ``num_classes`` to what the dataset's index says (the RCGAN needs it).
+    ``classifier`` is a probe checkpoint (``classifier.pt`` of an earlier RCGAN run on the same data) that the
+    RCGAN evaluation reuses instead of training its own for ``classifier_steps`` steps.
     """
 
     kind: str = "seq2seq"
@@ -56,7 +72,10 @@ class TrainConfig:
     eval_samples: int = 5
     context: int = 10
     horizon: int = 10
-    width: int = 32
+    width: int | None = None
+    num_classes: int | None = None
+    classifier: str | None = None
+    classifier_steps: int = 300
     resume: str | None = None
     tensorboard: bool = False
     quiet: bool = False
@@ -66,6 +85,8 @@ class TrainConfig:
             raise InvalidArgumentError(f"kind must be one of {KINDS}, got {self.kind!r}", "kind")
         if not self.out:
             self.out = f"runs/{self.kind}"
+        if self.width is None:
+            self.width = DEFAULT_WIDTH[self.kind]
         for name in ("augment", "batch_augment"):
             if getattr(self, name) in ("none", ""):
                 setattr(self, name, None)
@@ -79,11 +100,14 @@ class TrainConfig:
             "context",
             "horizon",
             "width",
+            "classifier_steps",
         )
         for name in ints:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidArgumentError(f"{name} must be an int >= 1, got {value!r}", name)
+        if self.num_classes is not None and (isinstance(self.num_classes, bool) or self.num_classes < 2):
+            raise InvalidArgumentError(f"num_classes must be an int >= 2, got {self.num_classes!r}", "num_classes")
         if self.max_steps is not None and self.max_steps < 1:
             raise InvalidArgumentError(f"max_steps must be >= 1, got {self.max_steps}", "max_steps")
         if self.num_workers < 0 or self.shuffle < 0 or self.seed < 0:
@@ -144,13 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m tempaug.train``."""
     defaults = TrainConfig()
     p = argparse.ArgumentParser(prog="python -m tempaug.train", description="Train a reference video model.")
-    p.add_argument("kind", choices=KINDS, help="the model to train")
+    p.add_argument("kind", choices=KINDS, help="the model to train (or: eval RUN, see eval --help)")
     p.add_argument("--data", default=defaults.data, help=f"shard folder (default {defaults.data})")
     p.add_argument("--out", default="", help="run folder (default runs/<kind>)")
     p.add_argument("--augment", default=None, help="per-clip pipeline file (.yaml/.json) or none")
     p.add_argument("--batch-augment", default=None, help="per-batch pipeline file run on the device, or none")
     p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--max-steps", type=int, default=None, help="stop after this many optimiser steps")
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="train for exactly this many optimiser steps, over as many epochs as that takes (replaces --epochs)",
+    )
     p.add_argument("--batch-size", type=int, default=defaults.batch_size)
     p.add_argument("--lr", type=float, default=defaults.lr)
     p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
@@ -165,9 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-samples", type=int, default=defaults.eval_samples, help="VAE: best of N samples")
     p.add_argument("--context", type=int, default=defaults.context, help="frames given (seq2seq, vae)")
     p.add_argument("--horizon", type=int, default=defaults.horizon, help="frames predicted (seq2seq, vae)")
-    p.add_argument("--width", type=int, default=defaults.width, help="model width")
+    p.add_argument("--width", type=int, default=None, help=f"model width (default {DEFAULT_WIDTH})")
+    p.add_argument("--num-classes", type=int, default=None, help="labels (default: from the dataset's index)")
+    p.add_argument("--classifier", default=None, help="RCGAN: probe checkpoint to reuse for the evaluation")
+    p.add_argument(
+        "--classifier-steps", type=int, default=defaults.classifier_steps, help="RCGAN: steps to train the probe"
+    )
     p.add_argument("--resume", default=None, help="run folder (or checkpoint) to continue")
-    p.add_argument("--tensorboard", action="store_true", help="also log to TensorBoard when installed")
+    p.add_argument("--tensorboard", action="store_true", help="also log to <out>/tensorboard (needs tensorboard)")
     p.add_argument("--quiet", action="store_true")
     return p
 
@@ -176,3 +210,47 @@ def parse_args(argv: Sequence[str]) -> TrainConfig:
     """A :class:`TrainConfig` from command-line arguments."""
     args = vars(build_parser().parse_args(list(argv)))
     return TrainConfig(**args)
+
+
+@dataclass(frozen=True)
+class EvalArgs:
+    """The options of ``python -m tempaug.train eval RUN``: the run folder and what to override for this evaluation.
+
+    Example:
+        >>> from tempaug.train.config import parse_eval_args
+        >>> parse_eval_args(["runs/s2s1", "--data", "shards/"]).data
+        'shards/'
+    """
+
+    run: str
+    data: str | None = None
+    device: str | None = None
+    eval_clips: int | None = None
+    eval_samples: int | None = None
+    classifier: str | None = None
+    quiet: bool = False
+
+    def overrides(self) -> dict[str, Any]:
+        """The run config's options this evaluation replaces (those given)."""
+        names = ("data", "device", "eval_clips", "eval_samples", "classifier", "quiet")
+        return {name: getattr(self, name) for name in names if getattr(self, name) not in (None, False)}
+
+
+def build_eval_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m tempaug.train eval``."""
+    p = argparse.ArgumentParser(
+        prog="python -m tempaug.train eval", description="Evaluate a finished or stopped run again."
+    )
+    p.add_argument("run", help="run folder (holding last.pt and config.json)")
+    p.add_argument("--data", default=None, help="shard folder (default: the run's)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps or auto (default: the run's)")
+    p.add_argument("--eval-clips", type=int, default=None, help="test clips evaluated (default: the run's)")
+    p.add_argument("--eval-samples", type=int, default=None, help="VAE: best of N samples (default: the run's)")
+    p.add_argument("--classifier", default=None, help="RCGAN: probe checkpoint to reuse")
+    p.add_argument("--quiet", action="store_true")
+    return p
+
+
+def parse_eval_args(argv: Sequence[str]) -> EvalArgs:
+    """An :class:`EvalArgs` from command-line arguments (without the leading ``eval``)."""
+    return EvalArgs(**vars(build_eval_parser().parse_args(list(argv))))

@@ -1,17 +1,30 @@
-"""The evaluation that ends every run: metrics on the fixed test split, a GIF to look at, the loss curves.
+"""The evaluation that ends every run (and ``python -m tempaug.train eval RUN``): metrics on the fixed test split,
+a GIF to look at, the loss curves.
 
 Seq2Seq and VAE: per-frame MSE and MAE (summed over the pixels of [0, 1] frames), PSNR and SSIM, per predicted
-time step and averaged; the VAE scores the best of ``eval_samples`` samples per clip. RCGAN: a GIF of samples
-per class (its Fréchet distance and TSTR scores are not computed by this evaluation yet).
+time step and averaged; the VAE scores the best of ``eval_samples`` samples per clip.
+
+RCGAN, with a probe classifier trained on the real training clips (:mod:`tempaug.train.probe`):
+
+- ``frechet``: the Fréchet distance between the probe's features of real test clips and of as many generated clips
+  with the same labels; ``frechet_real`` is the same distance between real training and real test clips, the floor
+  a perfect generator would reach at this sample size. **Not FVD**, and not comparable to published FVD figures.
+- ``label_accuracy``: the probe's accuracy on the generated clips (does a clip show its label?); ``real_accuracy``
+  is its accuracy on the real test clips.
+- ``tstr``: a fresh classifier trained the same way on generated clips only, tested on the real test clips;
+  ``trtr`` is ``real_accuracy`` (trained on real clips), the number ``tstr`` is read against.
 
 Example:
-    >>> from tempaug.train.evaluate import eval_split
-    >>> eval_split({"train": 1, "test": 2}), eval_split({"train": 1, "val": 1})
-    ('test', 'val')
+    >>> from tempaug.train.evaluate import rcgan_gif_rows
+    >>> import torch
+    >>> real, fake = rcgan_gif_rows(torch.rand(6, 2, 1, 4, 4), torch.tensor([1, 0, 1, 2, 0, 2]), torch.rand(3, 2, 1, 4, 4))
+    >>> real.shape, fake.shape
+    (torch.Size([3, 2, 1, 4, 4]), torch.Size([3, 2, 1, 4, 4]))
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,39 +32,33 @@ import torch
 from torch import Tensor, nn
 
 from ..core.errors import InvalidInputError
-from .config import TrainConfig
-from .metrics import best_of_n, frame_mae, frame_mse, frame_psnr, frame_ssim, summarise
+from .config import EvalArgs, TrainConfig
+from .metrics import (
+    best_of_n,
+    classifier_accuracy,
+    classifier_features,
+    frame_mae,
+    frame_mse,
+    frame_psnr,
+    frame_ssim,
+    frechet_distance,
+    summarise,
+    tstr,
+)
 from .plots import comparison_gif, loss_curves_png
+from .probe import PROBE_NAME, Probe, load_probe, read_clips, save_probe, train_probe_on
 
-__all__ = ["eval_split", "evaluate"]
+__all__ = ["FVD_NOTE", "evaluate", "evaluate_run", "rcgan_gif_rows"]
+
+#: What every RCGAN record says about its distance.
+FVD_NOTE = (
+    "frechet is a Fréchet distance in the features of a VideoClassifier probe trained on this dataset; "
+    "it is not FVD and not comparable to published FVD figures"
+)
 
 
-def eval_split(splits: dict[str, int]) -> str:
-    """The split evaluated: ``test`` when the dataset has one, else ``val``."""
-    for name in ("test", "val"):
-        if splits.get(name):
-            return name
-    raise InvalidInputError(f"the dataset has no test or val split to evaluate on (splits: {sorted(splits)})")
-
-
-def _test_clips(cfg: TrainConfig, device: torch.device) -> tuple[Tensor, Tensor, list[dict[str, Any]]]:
-    from ..data import make_loader
-    from ..data.sources import resolve_shards
-
-    splits: dict[str, int] = {}
-    for shard in resolve_shards(cfg.data, split=None):
-        name = Path(shard.url).name.split("-")[0]
-        splits[name] = splits.get(name, 0) + shard.samples
-    loader = make_loader(cfg.data, split=eval_split(splits), batch_size=cfg.batch_size, num_workers=0, seed=0)
-    clips, labels, meta = [], [], []
-    for batch in loader:
-        clips.append(batch.clips)
-        labels.append(batch.labels)
-        meta.extend(batch.meta)
-        if sum(len(c) for c in clips) >= cfg.eval_clips:
-            break
-    x = torch.cat(clips)[: cfg.eval_clips].to(device)
-    return (x.float() / 255 if x.dtype == torch.uint8 else x), torch.cat(labels)[: cfg.eval_clips], meta
+def _to_unit(clips: Tensor) -> Tensor:
+    return clips.float() / 255 if clips.dtype == torch.uint8 else clips.float()
 
 
 def _prediction_metrics(pred: Tensor, target: Tensor) -> dict[str, Tensor]:
@@ -59,6 +66,112 @@ def _prediction_metrics(pred: Tensor, target: Tensor) -> dict[str, Tensor]:
     if min(target.shape[-2:]) >= 11:
         found["ssim"] = frame_ssim(pred, target)
     return found
+
+
+def rcgan_gif_rows(real: Tensor, labels: Tensor, samples: Tensor) -> tuple[Tensor, Tensor]:
+    """One real clip per class (the first of each label; a blank clip for a class absent from ``real``) beside
+    ``samples`` (one per class, in label order)."""
+    rows = torch.zeros_like(samples)
+    for c in range(samples.shape[0]):
+        hit = (labels == c).nonzero()
+        if len(hit):
+            rows[c] = real[int(hit[0])].to(rows)
+    return rows, samples
+
+
+def _predict(model: nn.Module, cfg: TrainConfig, clips: Tensor) -> dict[str, Any]:
+    context, target = clips[:, : cfg.context], clips[:, cfg.context : cfg.context + cfg.horizon]
+    preds = []
+    for start in range(0, len(clips), cfg.batch_size):
+        part = context[start : start + cfg.batch_size]
+        if cfg.kind == "seq2seq":
+            preds.append(model.predict(part, cfg.horizon))
+        else:
+            gen = torch.Generator().manual_seed(cfg.seed + start)
+            samples = torch.stack([model.predict(part, cfg.horizon, generator=gen) for _ in range(cfg.eval_samples)])
+            preds.append(best_of_n(samples, target[start : start + cfg.batch_size])["best"])
+    pred = torch.cat(preds)
+    record: dict[str, Any] = {"metrics": summarise(_prediction_metrics(pred, target))}
+    if cfg.kind == "vae":
+        record["best_of"] = cfg.eval_samples
+    record["_gif"] = (
+        [clips[:4].cpu(), torch.cat([context[:4], pred[:4]], dim=1).cpu()],
+        ["ground truth", "context + prediction"],
+    )
+    return record
+
+
+def _probe(
+    cfg: TrainConfig, out: Path, info: Any, num_classes: int, length: int, device: torch.device, log: Any
+) -> Probe:
+    if cfg.classifier is not None:
+        return load_probe(cfg.classifier, info.fingerprint, num_classes)
+    own = out / PROBE_NAME
+    if own.is_file():
+        probe = load_probe(own, info.fingerprint, num_classes)
+        if probe.steps == cfg.classifier_steps:
+            return probe
+    log(f"training the probe classifier on real clips ({cfg.classifier_steps} steps)")
+    clips, labels = read_clips(cfg.data, "train", max(cfg.eval_clips, 1024))
+    clips = clips[:, :length]
+    probe = train_probe_on(clips.to(device), labels.to(device), num_classes, cfg.classifier_steps, info.fingerprint)
+    save_probe(probe, own)
+    return probe
+
+
+def _generate(model: nn.Module, labels: Tensor, length: int, seed: int, batch_size: int) -> Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    parts = [
+        model.generate(labels[i : i + batch_size], length=length, generator=gen)
+        for i in range(0, len(labels), batch_size)
+    ]
+    return torch.cat(parts)
+
+
+def _rcgan_scores(
+    model: nn.Module, cfg: TrainConfig, out: Path, test: Tensor, test_labels: Tensor, info: Any, log: Any
+) -> dict[str, Any]:
+    num_classes = int(model.num_classes)
+    device = next(model.parameters()).device
+    length = int(model.length)  # the length it was trained on; real clips are cut to their first frames
+    probe = _probe(cfg, out, info, num_classes, length, device, log)
+    probe.model.to(device)
+    if test.shape[1] < length:
+        raise InvalidInputError(f"rcgan: the test clips have {test.shape[1]} frames, the model makes {length}")
+    train, train_labels = read_clips(cfg.data, "train", probe.clips)
+    train, test = train[:, :length].to(device), test[:, :length].to(device)
+    test_labels = test_labels.to(device)
+    fake_test = _generate(model, test_labels, length, cfg.seed, cfg.batch_size)
+    fake_train = _generate(model, train_labels, length, cfg.seed + 1, cfg.batch_size)
+    real_feats = classifier_features(probe.model, test)
+    real_accuracy = classifier_accuracy(probe.model, test, test_labels)
+    metrics = {
+        "frechet": frechet_distance(real_feats, classifier_features(probe.model, fake_test), method="eigh"),
+        "frechet_real": frechet_distance(
+            real_feats, classifier_features(probe.model, train[: len(test)]), method="eigh"
+        ),
+        "label_accuracy": classifier_accuracy(probe.model, fake_test, test_labels),
+        "real_accuracy": real_accuracy,
+        "tstr": tstr(
+            fake_train,
+            train_labels,
+            test,
+            test_labels,
+            num_classes,
+            steps=probe.steps,
+            width=probe.model.width,
+            input_size=probe.model.input_size,
+        ),
+        "trtr": real_accuracy,
+    }
+    samples = _generate(model, torch.arange(num_classes, device=device), length, cfg.seed, cfg.batch_size)
+    real_rows, fake_rows = rcgan_gif_rows(_to_unit(test), test_labels, samples)
+    return {
+        "metrics": {k: round(float(v), 6) for k, v in metrics.items()},
+        "probe": probe.describe(),
+        "note": FVD_NOTE,
+        "_gif": ([real_rows, fake_rows], ["real, one per class", "generated"]),
+    }
 
 
 @torch.no_grad()
@@ -71,36 +184,54 @@ def evaluate(
     history: dict[str, list[list[float]]],
 ) -> dict[str, Any]:
     """Evaluate ``model`` on the test split; write ``eval.gif`` and ``loss.png`` into ``out``; return the record."""
+    from ..data import dataset_info
+
     model.eval()
-    clips, _, _ = _test_clips(cfg, device)
-    record: dict[str, Any] = {"step": step, "clips": len(clips)}
+    info = dataset_info(cfg.data)
+    split = info.eval_split()
+    clips, labels = read_clips(cfg.data, split, cfg.eval_clips)
+    clips = _to_unit(clips)
+
+    def log(text: str) -> None:
+        if not cfg.quiet:
+            print(f"eval: {text}", file=sys.stderr)
+
+    record: dict[str, Any] = {"step": step, "split": split, "clips": len(clips)}
     if cfg.kind in ("seq2seq", "vae"):
-        context, target = clips[:, : cfg.context], clips[:, cfg.context : cfg.context + cfg.horizon]
-        preds = []
-        for start in range(0, len(clips), cfg.batch_size):
-            part = context[start : start + cfg.batch_size]
-            if cfg.kind == "seq2seq":
-                preds.append(model.predict(part, cfg.horizon))
-            else:
-                gen = torch.Generator().manual_seed(cfg.seed + start)
-                samples = torch.stack(
-                    [model.predict(part, cfg.horizon, generator=gen) for _ in range(cfg.eval_samples)]
-                )
-                preds.append(best_of_n(samples, target[start : start + cfg.batch_size])["best"])
-        pred = torch.cat(preds)
-        record["metrics"] = summarise(_prediction_metrics(pred, target))
-        if cfg.kind == "vae":
-            record["best_of"] = cfg.eval_samples
-        comparison_gif(
-            [clips[:4].cpu(), torch.cat([context[:4], pred[:4]], dim=1).cpu()],
-            ["ground truth", "context + prediction"],
-            out / "eval.gif",
-        )
+        found = _predict(model, cfg, clips.to(device))
     else:
-        classes = torch.arange(model.num_classes if hasattr(model, "num_classes") else 10, device=device)
-        samples = model.generate(classes, length=clips.shape[1], generator=torch.Generator().manual_seed(cfg.seed))
-        comparison_gif([samples.cpu()], ["samples, one row per class"], out / "eval.gif")
-        record["samples"] = len(classes)
+        found = _rcgan_scores(model, cfg, out, clips, labels, info, log)
+    rows, captions = found.pop("_gif")
+    comparison_gif([r.cpu() for r in rows], captions, out / "eval.gif")
     if history:
         loss_curves_png({k: [(int(s), float(v)) for s, v in pts] for k, pts in history.items()}, out / "loss.png")
+    return {**record, **found}
+
+
+def evaluate_run(args: EvalArgs) -> dict[str, Any]:
+    """``python -m tempaug.train eval RUN``: rebuild a run's model from its checkpoint, evaluate it, append the
+    record (marked ``"eval": true``) to the run's ``metrics.jsonl`` and return it.
+
+    Raises:
+        InvalidInputError: no run there, or a dataset whose clips or labels do not fit the checkpoint.
+    """
+    from .config import resolve_device
+    from .loop import resume_from, write_json_line
+    from .run import build_model, check_data_fits, data_shape
+
+    run = Path(args.run)
+    if not (run / "last.pt").is_file():
+        raise InvalidInputError(f"{run} holds no last.pt: not a run folder")
+    ckpt = resume_from(str(run), kind=None)
+    cfg = TrainConfig.from_dict({**ckpt["config"], **args.overrides(), "resume": None})
+    device = resolve_device(cfg.device)
+    shape = ckpt["extra"].get("model_args")
+    if not shape:
+        raise InvalidInputError(f"{run}/last.pt does not record its model's shape; evaluate it with the run")
+    check_data_fits(cfg, data_shape(cfg), shape, f"{run}/last.pt")
+    model = build_model(cfg, **shape).to(device)
+    model.load_state_dict(ckpt["model"])
+    history = ckpt["extra"].get("history", {})
+    record = {**evaluate(model, cfg, device, run, ckpt["step"], history), "eval": True, "data": cfg.data}
+    write_json_line(run / "metrics.jsonl", record)
     return record

@@ -205,8 +205,17 @@ def write_json_line(path: Path, record: dict[str, Any]) -> None:
         f.write(json.dumps(record, sort_keys=True) + "\n")
 
 
-def checkpoint(out: Path, cfg: TrainConfig, stepper: Stepper, state: RunState, pipeline: Any, model: nn.Module) -> Path:
-    """Write ``out/last.pt`` atomically with everything a resume needs."""
+def checkpoint(
+    out: Path,
+    cfg: TrainConfig,
+    stepper: Stepper,
+    state: RunState,
+    pipeline: Any,
+    model: nn.Module,
+    model_args: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``out/last.pt`` atomically with everything a resume needs (and ``model_args``, what the model was
+    built for: channels, size, length, num_classes)."""
     return save_checkpoint(
         out / "last.pt",
         kind=cfg.kind,
@@ -215,7 +224,12 @@ def checkpoint(out: Path, cfg: TrainConfig, stepper: Stepper, state: RunState, p
         config=cfg.to_dict(),
         step=state.step,
         pipeline=pipeline.to_dict() if pipeline is not None else None,
-        extra={"epoch": state.epoch, "batch_in_epoch": state.batch_in_epoch, "history": state.history},
+        extra={
+            "epoch": state.epoch,
+            "batch_in_epoch": state.batch_in_epoch,
+            "history": state.history,
+            "model_args": model_args or {},
+        },
     )
 
 

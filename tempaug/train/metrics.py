@@ -40,6 +40,7 @@ __all__ = [
     "best_of_n",
     "classifier_accuracy",
     "classifier_features",
+    "fit_classifier",
     "frame_mae",
     "frame_mse",
     "frame_psnr",
@@ -332,9 +333,7 @@ def classifier_features(model: VideoClassifier, clips: Tensor, batch_size: int =
         torch.Size([5, 32])
     """
     clips = _float_clips("classifier_features", clips, model)
-    return _batched(
-        model, clips, batch_size, lambda x: torch.flatten(model.features(x.transpose(1, 2)).mean(dim=(2, 3, 4)), 1)
-    )
+    return _batched(model, clips, batch_size, model.embed)
 
 
 def classifier_accuracy(model: VideoClassifier, clips: Tensor, labels: Tensor, batch_size: int = 64) -> float:
@@ -359,6 +358,69 @@ def classifier_accuracy(model: VideoClassifier, clips: Tensor, labels: Tensor, b
     return float((pred == labels.to(pred.device)).float().mean())
 
 
+def _check_labelled(owner: str, name: str, clips: Tensor, labels: Tensor) -> None:
+    if not isinstance(clips, Tensor) or clips.dim() != 5 or clips.shape[0] == 0:
+        shape = tuple(clips.shape) if isinstance(clips, Tensor) else type(clips).__name__
+        raise ShapeError(f"{owner}: {name}_clips must be non-empty (B,T,C,H,W), got {shape}")
+    if not isinstance(labels, Tensor) or labels.shape != clips.shape[:1]:
+        shape = tuple(labels.shape) if isinstance(labels, Tensor) else type(labels).__name__
+        raise ShapeError(f"{owner}: {name}_labels must be ({clips.shape[0]},), got {shape}")
+
+
+def fit_classifier(
+    clips: Tensor,
+    labels: Tensor,
+    num_classes: int,
+    steps: int = 200,
+    seed: int = 0,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    width: int = 16,
+    input_size: int | None = None,
+) -> VideoClassifier:
+    """Train a fresh :class:`VideoClassifier` on labelled clips for ``steps`` Adam steps; returned in eval mode.
+
+    The weights are initialised and the mini-batches drawn from ``seed`` alone (the global RNG is left as it was),
+    so the same clips and arguments give the same classifier on the CPU: a fixed probe for Fréchet distances.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.train.metrics import fit_classifier
+        >>> x, y = torch.rand(8, 4, 1, 8, 8), torch.arange(8) % 2
+        >>> a = fit_classifier(x, y, num_classes=2, steps=2, width=4)
+        >>> b = fit_classifier(x, y, num_classes=2, steps=2, width=4)
+        >>> torch.equal(a.head[1].weight, b.head[1].weight), a.training
+        (True, False)
+    """
+    for name, value in (("num_classes", num_classes), ("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidArgumentError(f"fit_classifier: {name} must be an int >= 1, got {value!r}", name)
+    _check_labelled("fit_classifier", "train", clips, labels)
+    if int(labels.min()) < 0 or int(labels.max()) >= num_classes:
+        raise InvalidArgumentError(
+            f"fit_classifier: labels span [{int(labels.min())}, {int(labels.max())}], outside [0, {num_classes})",
+            "labels",
+        )
+    device = clips.device
+    with torch.random.fork_rng(devices=[]), torch.enable_grad():
+        torch.manual_seed(seed)
+        model = VideoClassifier(num_classes, in_channels=clips.shape[2], width=width, input_size=input_size)
+        model = model.to(device)
+        x = _float_clips("fit_classifier", clips, model)
+        y = labels.to(device=device, dtype=torch.long)
+        generator = torch.Generator().manual_seed(seed)
+        optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+        model.train()
+        n = x.shape[0]
+        for _ in range(steps):
+            idx = torch.randperm(n, generator=generator)[: min(batch_size, n)].to(device)
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+    return model.eval()
+
+
 def tstr(
     train_clips: Tensor,
     train_labels: Tensor,
@@ -370,13 +432,13 @@ def tstr(
     batch_size: int = 32,
     lr: float = 1e-3,
     width: int = 16,
+    input_size: int | None = None,
 ) -> float:
     """Train on Synthetic, Test on Real: fit a fresh :class:`VideoClassifier` on generated clips, score real ones.
 
-    The classifier (``width``, ``in_channels`` from the clips) is initialised and its mini-batches drawn from
-    ``seed`` alone (the global RNG is left as it was), trained for ``steps`` Adam steps on ``train_clips`` /
-    ``train_labels`` (generated), and its accuracy on ``test_clips`` / ``test_labels`` (real) is returned.
-    Compare with the same call on real training clips (TRTR) to read the gap.
+    The classifier is trained by :func:`fit_classifier` (same arguments) on ``train_clips`` / ``train_labels``
+    (generated), and its accuracy on ``test_clips`` / ``test_labels`` (real) is returned. Compare with the same
+    call on real training clips (TRTR) to read the gap.
 
     Example:
         >>> import torch
@@ -386,34 +448,13 @@ def tstr(
         >>> 0.0 <= acc <= 1.0
         True
     """
-    for name, value in (("num_classes", num_classes), ("steps", steps), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidArgumentError(f"tstr: {name} must be an int >= 1, got {value!r}", name)
-    for name, clips, labels in (("train", train_clips, train_labels), ("test", test_clips, test_labels)):
-        if not isinstance(clips, Tensor) or clips.dim() != 5 or clips.shape[0] == 0:
-            shape = tuple(clips.shape) if isinstance(clips, Tensor) else type(clips).__name__
-            raise ShapeError(f"tstr: {name}_clips must be non-empty (B,T,C,H,W), got {shape}")
-        if not isinstance(labels, Tensor) or labels.shape != clips.shape[:1]:
-            shape = tuple(labels.shape) if isinstance(labels, Tensor) else type(labels).__name__
-            raise ShapeError(f"tstr: {name}_labels must be ({clips.shape[0]},), got {shape}")
+    _check_labelled("tstr", "train", train_clips, train_labels)
+    _check_labelled("tstr", "test", test_clips, test_labels)
     if train_clips.shape[2] != test_clips.shape[2]:
         raise ShapeError(
             f"tstr: train and test clips differ in channels, {tuple(train_clips.shape)} and {tuple(test_clips.shape)}"
         )
-    device = train_clips.device
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = VideoClassifier(num_classes, in_channels=train_clips.shape[2], width=width).to(device)
-        x = _float_clips("tstr", train_clips, model)
-        y = train_labels.to(device=device, dtype=torch.long)
-        generator = torch.Generator().manual_seed(seed)
-        optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-        model.train()
-        n = x.shape[0]
-        for _ in range(steps):
-            idx = torch.randperm(n, generator=generator)[: min(batch_size, n)].to(device)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-    return classifier_accuracy(model, test_clips, test_labels.to(device))
+    model = fit_classifier(
+        train_clips, train_labels, num_classes, steps, seed, batch_size, lr, width, input_size=input_size
+    )
+    return classifier_accuracy(model, test_clips, test_labels.to(train_clips.device))

@@ -37,7 +37,7 @@ from .loop import (
     write_json_line,
 )
 
-__all__ = ["build_model", "labels_for", "train"]
+__all__ = ["build_model", "check_data_fits", "data_shape", "headline", "labels_for", "open_tensorboard", "train"]
 
 
 def labels_for(labels: Tensor, meta: list[dict[str, Any]]) -> Tensor:
@@ -54,7 +54,7 @@ def labels_for(labels: Tensor, meta: list[dict[str, Any]]) -> Tensor:
     return torch.tensor(first, dtype=torch.long, device=labels.device)
 
 
-def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_classes: int) -> nn.Module:
+def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_classes: int | None) -> nn.Module:
     """The model ``cfg.kind`` names, sized by ``cfg.width`` for clips of ``channels`` x ``size`` x ``size``."""
     from .. import models
 
@@ -66,7 +66,87 @@ def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_cla
         return models.VideoVAE(
             in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width
         )
-    return models.RCGAN(num_classes=num_classes, in_channels=channels, length=length, size=size, width=cfg.width)
+    if num_classes is None:
+        raise InvalidInputError("rcgan: the number of classes is unknown; pass --num-classes")
+    width = cfg.width
+    return models.RCGAN(
+        num_classes=num_classes, in_channels=channels, length=length, size=size, width=width, hidden=4 * width
+    )
+
+
+def data_shape(cfg: TrainConfig, pipeline: Any = None) -> dict[str, Any]:
+    """What the model is built for, read from the training split after the per-clip ``pipeline``: ``channels``,
+    ``size``, ``length`` and ``num_classes`` (``--num-classes``, else the dataset's index; None when neither says).
+
+    Raises:
+        InvalidInputError: no readable dataset there, clips too short for ``cfg``, or no class labels (RCGAN).
+    """
+    from ..data import dataset_info, make_loader
+
+    info = dataset_info(cfg.data)
+    loader = make_loader(cfg.data, split="train", transform=pipeline, batch_size=2, num_workers=0, seed=cfg.seed)
+    probe = next(iter(loader))
+    clips = to_unit_float(probe.clips)
+    check_clip_length(clips, _needed_length(cfg), cfg.kind)
+    _, length, channels, height, width = clips.shape
+    if height != width:
+        raise InvalidInputError(f"{cfg.kind}: the models take square frames, the clips are {height}x{width}")
+    num_classes = cfg.num_classes if cfg.num_classes is not None else info.num_classes
+    if cfg.kind == "rcgan":
+        labels = labels_for(probe.labels, probe.meta)
+        if num_classes is None:
+            raise InvalidInputError(
+                f"rcgan: {cfg.data}/index.json does not name its classes (a manifest source); pass --num-classes"
+            )
+        if int(labels.max()) >= num_classes:
+            raise InvalidInputError(f"rcgan: a clip has label {int(labels.max())}, but num_classes is {num_classes}")
+    return {"channels": channels, "size": height, "length": length, "num_classes": num_classes}
+
+
+def check_data_fits(cfg: TrainConfig, found: dict[str, Any], saved: dict[str, Any], where: str) -> None:
+    """Refuse data whose clips or labels differ from those a checkpoint's model was built for.
+
+    Example:
+        >>> from tempaug.train.config import TrainConfig
+        >>> from tempaug.train.run import check_data_fits
+        >>> shape = {"channels": 1, "size": 64, "length": 20, "num_classes": 10}
+        >>> check_data_fits(TrainConfig(kind="rcgan"), {**shape, "num_classes": 5}, shape, "runs/gan/last.pt")
+        Traceback (most recent call last):
+        ...
+        tempaug.core.errors.InvalidInputError: runs/gan/last.pt was trained with num_classes 10, the data has 5
+    """
+    names = ["channels", "size"] + (["num_classes", "length"] if cfg.kind == "rcgan" else [])
+    for name in names:
+        if found.get(name) != saved.get(name):
+            raise InvalidInputError(
+                f"{where} was trained with {name} {saved.get(name)}, the data has {found.get(name)}"
+            )
+
+
+def headline(record: dict[str, Any]) -> dict[str, float]:
+    """One number per metric of an evaluation record: the mean over time steps, or the value itself.
+
+    Example:
+        >>> from tempaug.train.run import headline
+        >>> headline({"metrics": {"mse": {"mean": 12.345678, "per_step": [1.0]}, "frechet": 3.2}})
+        {'mse': 12.3457, 'frechet': 3.2}
+    """
+    return {k: round(float(v["mean"] if isinstance(v, dict) else v), 4) for k, v in record.get("metrics", {}).items()}
+
+
+def open_tensorboard(out: Path) -> Any:
+    """A ``SummaryWriter`` logging into ``out/tensorboard``.
+
+    Raises:
+        InvalidInputError: tensorboard is not installed (``pip install tensorboard``).
+    """
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise InvalidInputError(
+            "--tensorboard needs the tensorboard package: pip install tensorboard (or tempaug[tensorboard])"
+        ) from None
+    return SummaryWriter(log_dir=str(out / "tensorboard"))
 
 
 def _needed_length(cfg: TrainConfig) -> int:
@@ -115,14 +195,12 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         seed=cfg.seed,
         drop_last=True,
     )
-    probe = next(iter(make_loader(cfg.data, split="train", batch_size=2, num_workers=0, seed=cfg.seed)))
-    clips = to_unit_float(probe.clips)
-    check_clip_length(clips, _needed_length(cfg), cfg.kind)
-    _, length, channels, height, _ = clips.shape
-    num_classes = 10
-    if cfg.kind == "rcgan":
-        labels_for(probe.labels, probe.meta)
-    model = build_model(cfg, channels, height, length, num_classes).to(device)
+    shape = data_shape(cfg, pipeline)
+    resumed = resume_from(cfg.resume, cfg.kind) if cfg.resume is not None else None
+    if resumed is not None and resumed["extra"].get("model_args"):
+        check_data_fits(cfg, shape, resumed["extra"]["model_args"], f"{cfg.resume} (last.pt)")
+    writer = open_tensorboard(out) if cfg.tensorboard and ctx.is_main else None
+    model = build_model(cfg, **shape).to(device)
     wrap = None
     if ctx.distributed:
         broadcast_parameters(model)
@@ -135,14 +213,15 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
 
     stepper = Stepper(model, lr=cfg.lr, weight_decay=cfg.weight_decay, amp=cfg.amp, wrap=wrap)
     state = RunState()
-    if cfg.resume is not None:
-        state = restore(resume_from(cfg.resume, cfg.kind), stepper, model)
+    if resumed is not None:
+        state = restore(resumed, stepper, model)
     if ctx.is_main:
         (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1) + "\n")
     total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * max(len(loader), 1)
     progress = Progress(total=total, unit="steps", enabled=not cfg.quiet and ctx.is_main, done=state.step, every=10.0)
     start = time.perf_counter()
-    for batch_clips, batch_labels, meta in batches(loader, state, cfg.epochs) if state.step < total else ():
+    epochs = cfg.epochs if cfg.max_steps is None else sys.maxsize  # a step budget runs as many epochs as it takes
+    for batch_clips, batch_labels, meta in batches(loader, state, epochs) if state.step < total else ():
         x = to_unit_float(batch_clips.to(device))
         if batch_pipeline is not None:
             x = batch_pipeline(x)
@@ -154,22 +233,30 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         if state.step % cfg.log_every == 0:
             shown = ", ".join(f"{k} {v:.4g}" for k, v in terms.items())
             progress.log(f"step {state.step}: {shown}")
+            if writer is not None:
+                for name, value in terms.items():
+                    writer.add_scalar(f"train/{name}", value, state.step)
         if state.step % cfg.save_every == 0 and ctx.is_main:
-            checkpoint(out, cfg, stepper, state, pipeline, model)
+            checkpoint(out, cfg, stepper, state, pipeline, model, shape)
         if state.step >= total:
             break  # before the next batch is drawn, so a resume starts at the batch after this one
     progress.close()
     record = {"step": state.step, "train_seconds": round(time.perf_counter() - start, 2), "ranks": ctx.world_size}
     if not ctx.is_main:
         return {**record, "history": state.history}
-    checkpoint(out, cfg, stepper, state, pipeline, model)
+    checkpoint(out, cfg, stepper, state, pipeline, model, shape)
     last = {k: v[-1][1] for k, v in state.history.items() if v}
     from .evaluate import evaluate
 
     evaluation = evaluate(model, cfg, device, out, state.step, state.history)
     record = {**record, "train_loss_last": last, **evaluation}
     write_json_line(out / "metrics.jsonl", record)
+    if writer is not None:
+        for name, value in headline(record).items():
+            writer.add_scalar(f"eval/{name}", value, state.step)
+        writer.close()
     if not cfg.quiet:
-        means = {k: round(v["mean"], 4) for k, v in record.get("metrics", {}).items()}
-        print(f"{cfg.kind}: {state.step} steps; test {means}; run folder {out}", file=sys.stderr)
+        print(
+            f"{cfg.kind}: {state.step} steps; {record['split']} {headline(record)}; run folder {out}", file=sys.stderr
+        )
     return {**record, "history": state.history}
