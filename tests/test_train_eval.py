@@ -76,6 +76,8 @@ def test_an_rcgan_run_ends_with_probe_scores_and_says_they_are_not_fvd(gan_run: 
 
     with Image.open(gan_run / "eval.gif") as gif:  # 10 classes, real beside generated: 10 strips of 2 clips
         assert gif.n_frames >= 2 and gif.size[0] == 2 * 28 + 2
+    with Image.open(gan_run / "metrics.png") as png:  # two panels: the distances and the accuracies
+        assert png.size == (960, 300)
 
 
 def test_eval_subcommand_appends_a_record_and_reuses_the_probe(

@@ -110,6 +110,8 @@ def test_run_folder_holds_config_checkpoint_and_metrics(shards: Path, tmp_path: 
 
     with Image.open(tmp_path / "run" / "eval.gif") as gif, Image.open(tmp_path / "run" / "loss.png") as png:
         assert gif.n_frames >= 2 and png.size[0] > 100
+    with Image.open(tmp_path / "run" / "metrics.png") as png:  # mse, mae, psnr, ssim per predicted frame: 2x2
+        assert png.size == (960, 600)
     with pytest.raises(InvalidInputError, match="already holds a run"):
         train(_cfg(shards, tmp_path / "run", max_steps=3))
 

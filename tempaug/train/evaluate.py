@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,10 @@ from .metrics import (
     summarise,
     tstr,
 )
-from .plots import comparison_gif, loss_curves_png
+from .plots import comparison_gif, loss_curves_png, panels_png
 from .probe import PROBE_NAME, Probe, load_probe, read_clips, save_probe, train_probe_on
 
-__all__ = ["FVD_NOTE", "evaluate", "evaluate_run", "rcgan_gif_rows"]
+__all__ = ["FVD_NOTE", "evaluate", "evaluate_run", "metrics_png", "rcgan_gif_rows"]
 
 #: What every RCGAN record says about its distance.
 FVD_NOTE = (
@@ -183,7 +184,8 @@ def evaluate(
     step: int,
     history: dict[str, list[list[float]]],
 ) -> dict[str, Any]:
-    """Evaluate ``model`` on the test split; write ``eval.gif`` and ``loss.png`` into ``out``; return the record."""
+    """Evaluate ``model`` on the test split; write ``eval.gif``, ``metrics.png`` and ``loss.png`` into ``out``;
+    return the record."""
     from ..data import dataset_info
 
     model.eval()
@@ -203,9 +205,35 @@ def evaluate(
         found = _rcgan_scores(model, cfg, out, clips, labels, info, log)
     rows, captions = found.pop("_gif")
     comparison_gif([r.cpu() for r in rows], captions, out / "eval.gif")
+    metrics_png({**record, **found}, out)
     if history:
         loss_curves_png({k: [(int(s), float(v)) for s, v in pts] for k, pts in history.items()}, out / "loss.png")
     return {**record, **found}
+
+
+def metrics_png(record: dict[str, Any], out: Path) -> Path:
+    """Plot an evaluation into ``out/metrics.png``: each metric per predicted frame (``seq2seq``, ``vae``), or each
+    RCGAN score against the training step over every evaluation in ``metrics.jsonl`` and this one."""
+    metrics = record["metrics"]
+    if all(isinstance(v, dict) for v in metrics.values()):
+        panels = {name: {name: [(i + 1, float(v)) for i, v in enumerate(m["per_step"])]} for name, m in metrics.items()}
+        return panels_png(panels, out / "metrics.png", xlabel="predicted frame")
+    records = []
+    if (out / "metrics.jsonl").is_file():
+        for line in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines():
+            past = json.loads(line)
+            if "frechet" in past.get("metrics", {}):
+                records.append(past)
+    records.append(record)
+    groups = {
+        "Frechet distance (probe features; not FVD)": ("frechet", "frechet_real"),
+        "accuracy": ("label_accuracy", "real_accuracy", "tstr"),
+    }
+    panels = {
+        title: {name: [(int(r["step"]), float(r["metrics"][name])) for r in records] for name in names}
+        for title, names in groups.items()
+    }
+    return panels_png(panels, out / "metrics.png", xlabel="training step")
 
 
 def evaluate_run(args: EvalArgs) -> dict[str, Any]:

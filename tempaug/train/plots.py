@@ -29,7 +29,7 @@ from torch import Tensor
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..io.preview import clip_grid, save_gif, to_uint8
 
-__all__ = ["comparison_gif", "loss_curves_png"]
+__all__ = ["comparison_gif", "loss_curves_png", "panels_png"]
 
 # Colour-blind-friendly line colours (Okabe-Ito), cycled over the series.
 _COLOURS = [(0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (230, 159, 0), (86, 180, 233), (0, 0, 0)]
@@ -188,6 +188,52 @@ def loss_curves_png(
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     image.save(tmp, format="PNG")
     os.replace(tmp, path)
+    return path
+
+
+def panels_png(
+    panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]],
+    path: str | os.PathLike[str],
+    xlabel: str = "step",
+    columns: int = 2,
+    panel_size: tuple[int, int] = (480, 300),
+) -> Path:
+    """Several line plots in one PNG: ``panels[title]`` is drawn by :func:`loss_curves_png` (series name ->
+    ``(x, y)`` points), the panels laid out ``columns`` to a row. The PNG is replaced atomically.
+
+    Example:
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> from tempaug.train.plots import panels_png
+        >>> p = panels_png(
+        ...     {"mse": {"mse": [(1, 3.0), (2, 5.0)]}, "ssim": {"ssim": [(1, 0.9), (2, 0.8)]}, "psnr": {"psnr": [(1, 20.0)]}},
+        ...     os.path.join(tempfile.mkdtemp(), "metrics.png"),
+        ...     xlabel="predicted frame",
+        ... )
+        >>> Image.open(p).size
+        (960, 600)
+    """
+    import tempfile
+
+    from PIL import Image
+
+    if not panels:
+        raise InvalidArgumentError("panels_png: no panels given", "panels")
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise InvalidArgumentError(f"panels_png: columns must be an int >= 1, got {columns!r}", "columns")
+    w, h = panel_size
+    cols = min(columns, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    sheet = Image.new("RGB", (cols * w, rows * h), "white")
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, (title, series) in enumerate(panels.items()):
+            part = loss_curves_png(series, Path(tmp) / f"{k}.png", title=title, xlabel=xlabel, ylabel="", size=(w, h))
+            with Image.open(part) as im:
+                sheet.paste(im.convert("RGB"), ((k % cols) * w, (k // cols) * h))
+    path = Path(path)
+    out = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    sheet.save(out, format="PNG")
+    os.replace(out, path)
     return path
 
 

@@ -83,9 +83,15 @@ def data_shape(cfg: TrainConfig, pipeline: Any = None) -> dict[str, Any]:
     """
     from ..data import dataset_info, make_loader
 
+    if not Path(cfg.data).is_dir():
+        raise InvalidInputError(
+            f"no dataset folder at {cfg.data}: build the default one with `python -m tempaug.shard build` "
+            "(it writes data/mmnist), or pass --data FOLDER"
+        )
     info = dataset_info(cfg.data)
     loader = make_loader(cfg.data, split="train", transform=pipeline, batch_size=2, num_workers=0, seed=cfg.seed)
-    probe = next(iter(loader))
+    with torch.random.fork_rng(devices=[]):  # looking at the data draws nothing the run would have drawn
+        probe = next(iter(loader))
     clips = to_unit_float(probe.clips)
     check_clip_length(clips, _needed_length(cfg), cfg.kind)
     _, length, channels, height, width = clips.shape
@@ -181,10 +187,10 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
     from ..data import make_loader
 
     device = ctx.device
-    out = _prepare_out(cfg) if ctx.is_main else Path(cfg.out)
     seed_everything(cfg.seed)
     pipeline = load_pipeline(cfg.augment)
     batch_pipeline = load_pipeline(cfg.batch_augment)
+    shape = data_shape(cfg, pipeline)
     loader = make_loader(
         cfg.data,
         split="train",
@@ -195,10 +201,10 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         seed=cfg.seed,
         drop_last=True,
     )
-    shape = data_shape(cfg, pipeline)
     resumed = resume_from(cfg.resume, cfg.kind) if cfg.resume is not None else None
     if resumed is not None and resumed["extra"].get("model_args"):
         check_data_fits(cfg, shape, resumed["extra"]["model_args"], f"{cfg.resume} (last.pt)")
+    out = _prepare_out(cfg) if ctx.is_main else Path(cfg.out)
     writer = open_tensorboard(out) if cfg.tensorboard and ctx.is_main else None
     model = build_model(cfg, **shape).to(device)
     wrap = None
