@@ -197,6 +197,13 @@ class Compose(_Container):
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0, fuse: bool = True) -> None:
         super().__init__(p=p)
         self.transforms = _check_transforms(self.name, transforms, 0, mixers=True)
+        for i, t in enumerate(self.transforms[:-1]):
+            if getattr(t, "grows_batch", False):
+                raise InvalidArgumentError(
+                    f"{self.name}: transforms[{i}] ({t.name}) adds samples to the batch, so it must be the last op "
+                    "of the pipeline",
+                    arg="transforms",
+                )
         self.fuse = bool(fuse)
         if self.mixes and self.p < 1.0:
             raise InvalidArgumentError(
@@ -206,6 +213,11 @@ class Compose(_Container):
             )
 
     params_type: ClassVar[type[Params]] = ComposeParams
+
+    @property
+    def grows_batch(self) -> bool:
+        """True when the last op adds samples to the batch (an appending ``Synthesize``)."""
+        return bool(self.transforms) and bool(getattr(self.transforms[-1], "grows_batch", False))
 
     @property
     def mixes(self) -> bool:
@@ -353,7 +365,12 @@ class Compose(_Container):
                 shape = tuple(x.shape) if space is None else (*x.shape[:3], *space.size)
                 s = t.space_map(cp, shape)  # type: ignore[attr-defined]
                 joined = s if space is None else compose_space_maps(space, s)
-                if joined is not None and space is not None and x.device.type == "cpu" and _loses_box_path(space, s, joined):
+                if (
+                    joined is not None
+                    and space is not None
+                    and x.device.type == "cpu"
+                    and _loses_box_path(space, s, joined)
+                ):
                     joined = None
                 if joined is None:
                     x, joined = apply_space_map(x, space), s  # type: ignore[arg-type]

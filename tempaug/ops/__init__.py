@@ -11,7 +11,10 @@ from . import mix
 from .mix import *  # noqa: F401,F403
 from . import randaugment
 from .randaugment import *  # noqa: F401,F403
+from . import synthesize
+from .synthesize import *  # noqa: F401,F403
 
 __all__ = [*temporal.__all__, *geometric.__all__, *color.__all__]
 __all__ += randaugment.__all__
 __all__ += mix.__all__
+__all__ += synthesize.__all__

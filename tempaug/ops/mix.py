@@ -200,6 +200,51 @@ def _where_rows(mask: Tensor, a: Tensor, b: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------- base
+def check_batch_labels(owner: str, labels: Any, shape: Sequence[int], num_classes: int) -> None:
+    """Raise a clear error unless ``labels`` fit a batch of ``shape``: (B,) class indices in [0, num_classes), or
+    (B, num_classes) rows. The range of class indices is checked for labels on the CPU only (elsewhere it would wait
+    for the device).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.ops.mix import check_batch_labels
+        >>> check_batch_labels("Op", torch.tensor([0, 2]), (2, 4, 1, 8, 8), num_classes=3)
+    """
+    b, k = int(shape[0]), num_classes
+    if not isinstance(labels, Tensor):
+        raise DTypeError(
+            f"{owner}: labels must be a tensor of class indices (B,) or rows (B, {k}), got {type(labels).__name__}"
+        )
+    if (labels.dtype == torch.bool and labels.dim() == 1) or labels.is_complex():
+        raise DTypeError(f"{owner}: labels must hold class indices or real rows, got dtype {labels.dtype}")
+    if labels.dim() == 1:
+        if labels.is_floating_point():
+            raise DTypeError(
+                f"{owner}: labels of shape {tuple(labels.shape)} must be integer class indices, "
+                f"got {labels.dtype}; soft labels are rows of shape (B, {k})"
+            )
+    elif labels.dim() != 2:
+        raise ShapeError(
+            f"{owner}: labels must be (B,) class indices or (B, {k}) rows, got shape {tuple(labels.shape)}"
+        )
+    if labels.shape[0] != b:
+        raise ShapeError(
+            f"{owner}: labels of shape {tuple(labels.shape)} do not match the batch of shape {tuple(shape)}: "
+            f"expected {b} labels"
+        )
+    if labels.dim() == 2 and labels.shape[1] != k:
+        raise ShapeError(
+            f"{owner}: label rows must have num_classes={k} columns, got labels of shape {tuple(labels.shape)}"
+        )
+    if labels.dim() == 1 and labels.device.type == "cpu" and labels.numel():
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi >= k:
+            raise InvalidArgumentError(
+                f"{owner}: labels hold class indices in [{lo}, {hi}], outside [0, {k}) for num_classes={k}",
+                arg="labels",
+            )
+
+
 class Mixer(Transform):
     """Base of the mixers: transforms of a batch *and its labels*, ``mixer(clips, labels) -> (clips, soft_labels)``.
 
@@ -322,40 +367,7 @@ class Mixer(Transform):
             ...
             tempaug.core.errors.InvalidArgumentError: MixUp: labels hold class indices in [0, 5], outside [0, 3) ...
         """
-        b, k = int(shape[0]), self.num_classes
-        if not isinstance(labels, Tensor):
-            raise DTypeError(
-                f"{self.name}: labels must be a tensor of class indices (B,) or rows (B, {k}), "
-                f"got {type(labels).__name__}"
-            )
-        if (labels.dtype == torch.bool and labels.dim() == 1) or labels.is_complex():
-            raise DTypeError(f"{self.name}: labels must hold class indices or real rows, got dtype {labels.dtype}")
-        if labels.dim() == 1:
-            if labels.is_floating_point():
-                raise DTypeError(
-                    f"{self.name}: labels of shape {tuple(labels.shape)} must be integer class indices, "
-                    f"got {labels.dtype}; soft labels are rows of shape (B, {k})"
-                )
-        elif labels.dim() != 2:
-            raise ShapeError(
-                f"{self.name}: labels must be (B,) class indices or (B, {k}) rows, got shape {tuple(labels.shape)}"
-            )
-        if labels.shape[0] != b:
-            raise ShapeError(
-                f"{self.name}: labels of shape {tuple(labels.shape)} do not match the batch of shape {tuple(shape)}: "
-                f"expected {b} labels"
-            )
-        if labels.dim() == 2 and labels.shape[1] != k:
-            raise ShapeError(
-                f"{self.name}: label rows must have num_classes={k} columns, got labels of shape {tuple(labels.shape)}"
-            )
-        if labels.dim() == 1 and labels.device.type == "cpu" and labels.numel():
-            lo, hi = int(labels.min()), int(labels.max())
-            if lo < 0 or hi >= k:
-                raise InvalidArgumentError(
-                    f"{self.name}: labels hold class indices in [{lo}, {hi}], outside [0, {k}) for num_classes={k}",
-                    arg="labels",
-                )
+        check_batch_labels(self.name, labels, shape, self.num_classes)
 
     def soft_labels(self, labels: Tensor) -> Tensor:
         """The (B, K) rows of ``labels`` with this mixer's label smoothing, unmixed.

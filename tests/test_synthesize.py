@@ -1,0 +1,192 @@
+"""Synthesize: generated clips replace or join a batch, keep its labels and layout, and replay exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import tempaug
+from tempaug.core.errors import InvalidArgumentError, SerializationError, ShapeError
+from tempaug.models import RCGAN
+from tempaug.ops.synthesize import fit_frames, load_generator
+from tempaug.shard import BuildConfig, build
+from tempaug.train.checkpoint import CheckpointError
+from tempaug.train.config import TrainConfig
+from tempaug.train.run import train
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("digits")
+    build(
+        BuildConfig(
+            out=str(out), train=16, val=0, test=8, frames=6, canvas=28, digits=1, format="npy", workers=1, quiet=True
+        )
+    )
+    return out
+
+
+def _run(data: Path, out: Path, kind: str) -> Path:
+    cfg = TrainConfig(
+        kind=kind,
+        data=str(data),
+        out=str(out),
+        width=4,
+        batch_size=8,
+        num_workers=0,
+        max_steps=1,
+        context=3,
+        horizon=3,
+        classifier_steps=2,
+        eval_clips=8,
+        quiet=True,
+    )
+    train(cfg)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ckpt(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _run(data, tmp_path_factory.mktemp("gan") / "run", "rcgan") / "last.pt"
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _batch(b: int = 4, t: int = 6, c: int = 1, h: int = 28, w: int = 28) -> tuple[torch.Tensor, torch.Tensor]:
+    clips = torch.randint(0, 256, (b, t, c, h, w), dtype=torch.uint8, generator=_gen(0))
+    return clips, torch.arange(b) % 10
+
+
+def test_replace_keeps_labels_shape_dtype_and_replaces_exactly_the_chosen_samples(ckpt: Path) -> None:
+    synth = tempaug.Synthesize(str(ckpt), p=0.5)
+    clips, labels = _batch(8)
+    (out, out_labels), params = synth(clips, labels, generator=_gen(3), return_params=True)
+    assert out.shape == clips.shape and out.dtype == torch.uint8 and torch.equal(out_labels, labels)
+    chosen = params.applied
+    assert 0 < int(chosen.sum()) < 8  # this seed picks some samples and leaves others
+    assert torch.equal(out[~chosen], clips[~chosen])
+    assert not torch.equal(out[chosen], clips[chosen])
+    assert torch.equal(params.condition, torch.full((8,), -1))
+
+
+def test_replay_regenerates_identical_clips_even_from_a_fresh_instance(ckpt: Path) -> None:
+    clips, labels = _batch()
+    synth = tempaug.Synthesize(str(ckpt), p=1.0)
+    (out, _), params = synth(clips, labels, generator=_gen(5), return_params=True)
+    again, _ = synth.apply(clips, labels, params)
+    fresh, _ = tempaug.Synthesize(str(ckpt.parent), p=1.0).apply(clips, labels, params)
+    assert torch.equal(again, out) and torch.equal(fresh, out)
+    other, _ = synth(clips, labels, generator=_gen(6))
+    assert not torch.equal(other, out)
+
+
+def test_each_clip_is_the_generator_output_for_its_label_and_seed(ckpt: Path) -> None:
+    synth = tempaug.Synthesize(str(ckpt), p=1.0)
+    clips, labels = _batch(3)
+    (out, _), params = synth(clips.float() / 255, labels, generator=_gen(1), return_params=True)
+    model = load_generator(str(ckpt))
+    for i in range(3):
+        g = torch.Generator().manual_seed(int(params.seeds[i]))
+        z_clip = torch.randn(1, model.generator.z_dim, generator=g)
+        z_steps = torch.randn(1, 6, model.generator.z_dim, generator=g)
+        with torch.no_grad():
+            expected = model.generator(labels[i : i + 1], z_clip, z_steps)
+        assert torch.allclose(out[i : i + 1], expected, atol=1e-6)
+
+
+def test_p_zero_is_the_identity(ckpt: Path) -> None:
+    clips, labels = _batch()
+    for mode in ("replace", "append"):
+        out, out_labels = tempaug.Synthesize(str(ckpt), p=0.0, mode=mode)(clips, labels, generator=_gen(0))
+        assert torch.equal(out, clips) and torch.equal(out_labels, labels)
+
+
+def test_append_adds_the_clips_replace_would_have_put_in_place(ckpt: Path) -> None:
+    clips, labels = _batch(6)
+    replace = tempaug.Synthesize(str(ckpt), p=0.5)
+    (swapped, _), params = replace(clips, labels, generator=_gen(2), return_params=True)
+    grown, grown_labels = tempaug.Synthesize(str(ckpt), p=0.5, mode="append").apply(clips, labels, params)
+    k = int(params.applied.sum())
+    assert grown.shape == (6 + k, *clips.shape[1:]) and torch.equal(grown[:6], clips)
+    assert torch.equal(grown[6:], swapped[params.applied])
+    assert torch.equal(grown_labels, torch.cat([labels, labels[params.applied]]))
+
+
+def test_vary_condition_generates_other_classes_and_relabels(ckpt: Path) -> None:
+    clips, labels = _batch(8)
+    synth = tempaug.Synthesize(str(ckpt), p=1.0, vary_condition=True)
+    (out, out_labels), params = synth(clips, labels, generator=_gen(4), return_params=True)
+    assert torch.equal(out_labels, params.condition) and bool((params.condition >= 0).all())
+    assert not torch.equal(out_labels, labels)
+    rows = torch.nn.functional.one_hot(labels, 10).float()
+    _, out_rows = synth.apply(clips, rows, params)
+    assert torch.equal(out_rows, torch.nn.functional.one_hot(params.condition, 10).float())
+
+
+def test_generated_clips_match_the_batch_length_size_channels_and_float_range(ckpt: Path) -> None:
+    clips = torch.rand(2, 9, 3, 24, 40)
+    synth = tempaug.Synthesize(str(ckpt), p=1.0, value_range=(-1.0, 1.0))
+    out, _ = synth(clips, torch.tensor([1, 2]), generator=_gen(0))
+    assert out.shape == clips.shape and out.dtype == torch.float32
+    assert float(out.min()) >= -1.0 and float(out.max()) <= 1.0 and float(out.min()) < 0.0
+    assert torch.equal(out[:, :, 0], out[:, :, 1]) and torch.equal(out[:, :, 1], out[:, :, 2])  # grey repeated
+    half = synth(clips.half(), torch.tensor([1, 2]), generator=_gen(0))[0]
+    assert half.dtype == torch.float16
+
+
+def test_fit_frames_resizes_to_cover_then_crops_the_centre() -> None:
+    ramp = torch.linspace(0, 1, 8).view(1, 1, 1, 1, 8).expand(1, 1, 1, 8, 8)
+    wide = fit_frames(ramp, 4, 8)
+    assert wide.shape == (1, 1, 1, 4, 8) and torch.allclose(wide[0, 0, 0, 0], ramp[0, 0, 0, 0])
+    assert fit_frames(ramp, 8, 8) is ramp
+
+
+def test_a_checkpoint_that_is_not_an_rcgan_is_refused_naming_both_kinds(data: Path, tmp_path: Path) -> None:
+    other = _run(data, tmp_path / "s2s", "seq2seq") / "last.pt"
+    with pytest.raises(CheckpointError, match="holds a 'seq2seq' model, not a 'rcgan' one"):
+        tempaug.Synthesize(str(other))
+    with pytest.raises(InvalidArgumentError, match="must be an RCGAN"):
+        tempaug.Synthesize(torch.nn.Linear(2, 2))
+
+
+def test_labels_outside_the_generators_classes_and_unreachable_shapes_are_refused(ckpt: Path) -> None:
+    synth = tempaug.Synthesize(str(ckpt), p=1.0)
+    clips, _ = _batch(2)
+    with pytest.raises(InvalidArgumentError, match=r"outside \[0, 10\)"):
+        synth(clips, torch.tensor([3, 12]))
+    with pytest.raises(ShapeError, match=r"the batch has 2 channels, the generator makes 1-channel clips"):
+        synth(torch.rand(2, 4, 2, 28, 28), torch.tensor([0, 1]))
+    with pytest.raises(ShapeError, match="labels of shape"):
+        synth(clips, torch.tensor([1]))
+    with pytest.raises(InvalidArgumentError, match="synth\\(clips, labels\\)"):
+        synth(clips)  # type: ignore[call-arg]
+
+
+def test_joins_compose_and_serialises_by_checkpoint_path(ckpt: Path, tmp_path: Path) -> None:
+    aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.Synthesize(str(ckpt), p=0.5)])
+    clips, labels = _batch(6)
+    (out, out_labels), params = aug(clips, labels, generator=_gen(7), return_params=True)
+    assert out.shape == clips.shape and torch.equal(out_labels, labels)
+    tempaug.save(aug, tmp_path / "aug.yaml")
+    loaded = tempaug.load(tmp_path / "aug.yaml")
+    assert loaded.to_dict() == aug.to_dict()
+    assert torch.equal(loaded.apply(clips, labels, params)[0], out)
+    with pytest.raises(InvalidArgumentError, match="must be the last op"):
+        tempaug.Compose([tempaug.Synthesize(str(ckpt), mode="append"), tempaug.TemporalReverse()])
+    with pytest.raises(InvalidArgumentError, match="cannot be chosen per sample"):
+        tempaug.OneOf([tempaug.Synthesize(str(ckpt)), tempaug.TemporalReverse()])
+    with pytest.raises(SerializationError, match="build it from the RCGAN checkpoint path"):
+        tempaug.Synthesize(RCGAN(num_classes=2, size=16, z_dim=4, hidden=8, width=4)).to_dict()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_runs_on_the_batch_device_and_matches_the_cpu(ckpt: Path) -> None:
+    synth = tempaug.Synthesize(str(ckpt), p=1.0)
+    clips, labels = _batch()
+    (cpu, _), params = synth(clips.float() / 255, labels, generator=_gen(0), return_params=True)
+    gpu, _ = synth.apply(clips.cuda().float() / 255, labels.cuda(), params)
+    assert gpu.device.type == "cuda" and torch.allclose(gpu.cpu(), cpu, atol=1e-4)
