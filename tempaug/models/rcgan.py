@@ -31,7 +31,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -39,7 +39,21 @@ from torch import Tensor, nn
 
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 
-__all__ = ["RCGAN", "RCDiscriminator", "RCGenerator", "motion_statistics", "r1_penalty", "temporal_consistency"]
+__all__ = [
+    "RCGAN",
+    "RCDiscriminator",
+    "RCGenerator",
+    "adversarial_step",
+    "discriminator_terms",
+    "frame_decoder",
+    "frame_encoder",
+    "frame_grid",
+    "gan_optimizers",
+    "generator_terms",
+    "motion_statistics",
+    "r1_penalty",
+    "temporal_consistency",
+]
 
 
 def _check_int(owner: str, name: str, value: object, minimum: int = 1) -> None:
@@ -70,6 +84,73 @@ def _levels(owner: str, size: object) -> tuple[int, int]:
 def _channels(width: int, levels: int) -> list[int]:
     """Channels at each resolution from the base grid up: width * 2**k, capped at 4 * width, ending at width."""
     return [width * 2 ** min(levels - 1 - i, 2) for i in range(levels)]
+
+
+def frame_grid(size: int, width: int, owner: str = "frame_grid") -> tuple[int, int]:
+    """``(channels, side)`` of the grid a :func:`frame_decoder` starts from: ``side`` < 8 is ``size`` halved until
+    it is below 8, ``channels`` is ``width`` doubled per halving, capped at ``4 * width``.
+
+    Example:
+        >>> from tempaug.models.rcgan import frame_grid
+        >>> frame_grid(64, 16), frame_grid(48, 16), frame_grid(28, 4)
+        ((64, 4), (64, 6), (8, 7))
+    """
+    _check_int(owner, "width", width)
+    levels, side = _levels(owner, size)
+    return _channels(width, levels)[0], side
+
+
+def frame_decoder(in_channels: int, size: int, width: int, owner: str = "frame_decoder") -> nn.Sequential:
+    """The frame decoder of :class:`RCGenerator` (and of the image GAN pretrained for it): a ``frame_grid`` grid
+    (B, channels, side, side) -> GroupNorm + ReLU -> [ConvTranspose2d(4, stride 2) + GroupNorm + ReLU] per
+    doubling up to ``size`` -> a 3x3 convolution to ``in_channels`` logits (B, in_channels, size, size).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.rcgan import frame_decoder, frame_grid
+        >>> channels, side = frame_grid(32, 8)
+        >>> frame_decoder(1, 32, 8)(torch.rand(2, channels, side, side)).shape
+        torch.Size([2, 1, 32, 32])
+    """
+    _check_int(owner, "in_channels", in_channels)
+    _check_int(owner, "width", width)
+    levels, _ = _levels(owner, size)
+    channels = _channels(width, levels)
+    blocks: list[nn.Module] = []
+    for cin, cout in zip(channels, channels[1:] + [width]):
+        blocks += [
+            nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1),
+            nn.GroupNorm(min(8, cout), cout),
+            nn.ReLU(),
+        ]
+    return nn.Sequential(
+        nn.GroupNorm(min(8, channels[0]), channels[0]),
+        nn.ReLU(),
+        *blocks,
+        nn.Conv2d(width, in_channels, 3, padding=1),
+    )
+
+
+def frame_encoder(in_channels: int, size: int, width: int, hidden: int, owner: str = "frame_encoder") -> nn.Sequential:
+    """The per-frame encoder of :class:`RCDiscriminator` (and of the image GAN pretrained for it): frames
+    (B, in_channels, size, size) -> [Conv2d(4, stride 2) + LeakyReLU(0.2)] per halving (``width`` channels doubled
+    per halving, capped at ``4 * width``) -> flatten -> Linear to ``hidden`` -> LeakyReLU(0.2): features (B, hidden).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.rcgan import frame_encoder
+        >>> frame_encoder(1, 32, 8, hidden=16)(torch.rand(2, 1, 32, 32)).shape
+        torch.Size([2, 16])
+    """
+    for name, value in (("in_channels", in_channels), ("width", width), ("hidden", hidden)):
+        _check_int(owner, name, value)
+    levels, side = _levels(owner, size)
+    layers: list[nn.Module] = []
+    cin = in_channels
+    for cout in reversed(_channels(width, levels)):  # width ... up to 4*width
+        layers += [nn.Conv2d(cin, cout, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        cin = cout
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * side * side, hidden), nn.LeakyReLU(0.2))
 
 
 def _check_labels(owner: str, labels: object, num_classes: int, device: torch.device) -> Tensor:
@@ -173,28 +254,15 @@ class RCGenerator(nn.Module):
             ("width", width),
         ):
             _check_int("RCGenerator", name, value)
-        levels, side = _levels("RCGenerator", size)
+        first_channels, side = frame_grid(size, width, "RCGenerator")
         self.num_classes, self.in_channels, self.z_dim, self.size = num_classes, in_channels, z_dim, size
         self.side = side
-        channels = _channels(width, levels)
         self.embed = nn.Embedding(num_classes, z_dim)
         self.init_state = nn.Linear(2 * z_dim, hidden)
         self.rnn = nn.GRU(3 * z_dim, hidden, batch_first=True)
-        self.project = nn.Linear(hidden + z_dim, channels[0] * side * side)
-        blocks: list[nn.Module] = []
-        for cin, cout in zip(channels, channels[1:] + [width]):
-            blocks += [
-                nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1),
-                nn.GroupNorm(min(8, cout), cout),
-                nn.ReLU(),
-            ]
-        self.decoder = nn.Sequential(
-            nn.GroupNorm(min(8, channels[0]), channels[0]),
-            nn.ReLU(),
-            *blocks,
-            nn.Conv2d(width, in_channels, 3, padding=1),
-        )
-        self.first_channels = channels[0]
+        self.project = nn.Linear(hidden + z_dim, first_channels * side * side)
+        self.decoder = frame_decoder(in_channels, size, width, "RCGenerator")
+        self.first_channels = first_channels
 
     def forward(self, labels: Tensor, z_clip: Tensor, z_steps: Tensor) -> Tensor:
         """Clips (B,T,C,size,size) in [0, 1] for labels (B,), clip noise (B, z_dim) and step noise (B, T, z_dim)."""
@@ -253,15 +321,8 @@ class RCDiscriminator(nn.Module):
             ("width", width),
         ):
             _check_int("RCDiscriminator", name, value)
-        levels, side = _levels("RCDiscriminator", size)
         self.num_classes, self.in_channels, self.size = num_classes, in_channels, size
-        channels = list(reversed(_channels(width, levels)))  # width ... up to 4*width
-        layers: list[nn.Module] = []
-        cin = in_channels
-        for cout in channels:
-            layers += [nn.Conv2d(cin, cout, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
-            cin = cout
-        self.frames = nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * side * side, hidden), nn.LeakyReLU(0.2))
+        self.frames = frame_encoder(in_channels, size, width, hidden, "RCDiscriminator")
         self.rnn = nn.GRU(hidden, hidden, batch_first=True, bidirectional=True)
         self.real_fake = nn.Linear(2 * hidden, 1)
         self.embed = nn.Embedding(num_classes, 2 * hidden)
@@ -293,7 +354,7 @@ class RCDiscriminator(nn.Module):
         return logit, self.aux(f)
 
 
-def r1_penalty(discriminator: RCDiscriminator, clips: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+def r1_penalty(discriminator: nn.Module, clips: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """R1: ``E_b ||grad_x D(x_b, y_b)||^2`` (summed over pixels), plus the logits and class logits of ``clips``.
 
     The penalty keeps its graph (``create_graph=True``) so it can be minimised. cuDNN is switched off for the
@@ -312,6 +373,112 @@ def r1_penalty(discriminator: RCDiscriminator, clips: Tensor, labels: Tensor) ->
         logit, aux = discriminator(x, labels)
         (grad,) = torch.autograd.grad(logit.sum(), x, create_graph=True)
     return grad.pow(2).flatten(1).sum(dim=1).mean(), logit, aux
+
+
+def gan_optimizers(
+    owner: str, generator: nn.Module, discriminator: nn.Module, lr: float
+) -> dict[str, torch.optim.Optimizer]:
+    """Adam with betas (0.5, 0.999) for each network: ``{"generator": ..., "discriminator": ...}``.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.rcgan import gan_optimizers
+        >>> sorted(gan_optimizers("GAN", torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), 2e-4))
+        ['discriminator', 'generator']
+    """
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
+        raise InvalidArgumentError(f"{owner}: lr must be a finite number > 0, got {lr!r}", "lr")
+    return {
+        "generator": torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999)),
+        "discriminator": torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)),
+    }
+
+
+def discriminator_terms(
+    discriminator: nn.Module, real: Tensor, labels: Tensor, fake: Tensor, aux_weight: float, r1_gamma: float
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """A conditional discriminator's loss and its terms: ``softplus(-D(real, y)) + softplus(D(fake, y))`` (fake
+    detached) ``+ aux_weight * CE(aux(real), y) + r1_gamma / 2 * R1(real)`` (:func:`r1_penalty`).
+
+    ``discriminator(x, labels)`` returns real/fake logits (B,) and class logits (B, num_classes), for clips or
+    frames alike.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.rcgan import RCDiscriminator, discriminator_terms
+        >>> d, y = RCDiscriminator(3, size=16, hidden=8, width=4), torch.tensor([0, 2])
+        >>> total, terms = discriminator_terms(d, torch.rand(2, 3, 1, 16, 16), y, torch.rand(2, 3, 1, 16, 16), 1.0, 1.0)
+        >>> sorted(terms), bool(torch.isfinite(total))
+        (['d_adv', 'd_aux', 'd_r1'], True)
+    """
+    r1, real_logit, real_aux = r1_penalty(discriminator, real, labels)
+    fake_logit, _ = discriminator(fake.detach(), labels)
+    adv = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+    aux = F.cross_entropy(real_aux, labels)
+    total = adv + aux_weight * aux + 0.5 * r1_gamma * r1
+    return total, {"d_adv": adv, "d_aux": aux, "d_r1": r1}
+
+
+def generator_terms(
+    discriminator: nn.Module, fake: Tensor, labels: Tensor, aux_weight: float
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """A conditional generator's adversarial loss and its terms: ``softplus(-D(fake, y)) + aux_weight *
+    CE(aux(fake), y)``.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.rcgan import RCDiscriminator, generator_terms
+        >>> d = RCDiscriminator(3, size=16, hidden=8, width=4)
+        >>> total, terms = generator_terms(d, torch.rand(2, 3, 1, 16, 16), torch.tensor([0, 2]), 1.0)
+        >>> sorted(terms), bool(torch.isfinite(total))
+        (['g_adv', 'g_aux'], True)
+    """
+    logit, aux_logits = discriminator(fake, labels)
+    adv = F.softplus(-logit).mean()
+    aux = F.cross_entropy(aux_logits, labels)
+    return adv + aux_weight * aux, {"g_adv": adv, "g_aux": aux}
+
+
+def adversarial_step(
+    gan: nn.Module,
+    real: Tensor,
+    labels: Tensor,
+    optimizers: dict[str, torch.optim.Optimizer],
+    sample: Callable[[], Tensor],
+) -> dict[str, float]:
+    """One discriminator step then one generator step of ``gan`` on a checked real batch; every loss term as a float.
+
+    ``gan`` has ``discriminator``, ``discriminator_loss(real, labels, fake)`` and ``generator_loss(real, labels,
+    fake)``; ``sample()`` draws a fake batch for ``labels``. During the generator step the discriminator's weights
+    do not require gradients.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models.rcgan import RCGAN, adversarial_step
+        >>> gan, y = RCGAN(num_classes=2, length=2, size=16, z_dim=4, hidden=8, width=4), torch.tensor([0, 1])
+        >>> terms = adversarial_step(gan, torch.rand(2, 2, 1, 16, 16), y, gan.configure_optimizers(1e-3), lambda: gan.sample(y))
+        >>> sorted(terms)[:3]
+        ['d_adv', 'd_aux', 'd_loss']
+    """
+    opt_d, opt_g = optimizers["discriminator"], optimizers["generator"]
+
+    with torch.no_grad():
+        fake = sample()
+    opt_d.zero_grad(set_to_none=True)
+    d_loss, d_terms = gan.discriminator_loss(real, labels, fake)
+    d_loss.backward()
+    opt_d.step()
+
+    gan.discriminator.requires_grad_(False)
+    try:
+        opt_g.zero_grad(set_to_none=True)
+        g_loss, g_terms = gan.generator_loss(real, labels, sample())
+        g_loss.backward()
+        opt_g.step()
+    finally:
+        gan.discriminator.requires_grad_(True)
+    terms = {"d_loss": d_loss, **d_terms, "g_loss": g_loss, **g_terms}
+    return {k: float(v.detach()) for k, v in terms.items()}
 
 
 class RCGAN(nn.Module):
@@ -422,12 +589,7 @@ class RCGAN(nn.Module):
 
     def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
         """Adam with betas (0.5, 0.999) for each network: ``{"generator": ..., "discriminator": ...}``."""
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-            raise InvalidArgumentError(f"RCGAN: lr must be a finite number > 0, got {lr!r}", "lr")
-        return {
-            "generator": torch.optim.Adam(self.generator.parameters(), lr=lr, betas=(0.5, 0.999)),
-            "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.999)),
-        }
+        return gan_optimizers("RCGAN", self.generator, self.discriminator, lr)
 
     def check_batch(self, clips: Tensor, labels: Tensor) -> Tensor:
         """Validate a training batch; returns the labels as a long tensor on the model's device."""
@@ -439,21 +601,13 @@ class RCGAN(nn.Module):
 
     def discriminator_loss(self, clips: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """D's loss on real ``clips`` and generated ``fake`` (detached), and its terms (module docstring)."""
-        r1, real_logit, real_aux = r1_penalty(self.discriminator, clips, labels)
-        fake_logit, _ = self.discriminator(fake.detach(), labels)
-        adv = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
-        aux = F.cross_entropy(real_aux, labels)
-        total = adv + self.aux_weight * aux + 0.5 * self.r1_gamma * r1
-        return total, {"d_adv": adv, "d_aux": aux, "d_r1": r1}
+        return discriminator_terms(self.discriminator, clips, labels, fake, self.aux_weight, self.r1_gamma)
 
     def generator_loss(self, clips: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """G's loss for generated ``fake`` against the batch of real ``clips``, and its terms (module docstring)."""
-        logit, aux_logits = self.discriminator(fake, labels)
-        adv = F.softplus(-logit).mean()
-        aux = F.cross_entropy(aux_logits, labels)
+        adversarial, terms = generator_terms(self.discriminator, fake, labels, self.aux_weight)
         temporal = temporal_consistency(fake, clips)
-        total = adv + self.aux_weight * aux + self.temporal_weight * temporal
-        return total, {"g_adv": adv, "g_aux": aux, "g_temporal": temporal}
+        return adversarial + self.temporal_weight * temporal, {**terms, "g_temporal": temporal}
 
     def train_step(
         self, clips: Tensor, labels: Tensor, optimizers: dict[str, torch.optim.Optimizer]
@@ -465,22 +619,4 @@ class RCGAN(nn.Module):
         """
         labels = self.check_batch(clips, labels)
         length = clips.shape[1]
-        opt_d, opt_g = optimizers["discriminator"], optimizers["generator"]
-
-        with torch.no_grad():
-            fake = self.sample(labels, length)
-        opt_d.zero_grad(set_to_none=True)
-        d_loss, d_terms = self.discriminator_loss(clips, labels, fake)
-        d_loss.backward()
-        opt_d.step()
-
-        self.discriminator.requires_grad_(False)
-        try:
-            opt_g.zero_grad(set_to_none=True)
-            g_loss, g_terms = self.generator_loss(clips, labels, self.sample(labels, length))
-            g_loss.backward()
-            opt_g.step()
-        finally:
-            self.discriminator.requires_grad_(True)
-        terms = {"d_loss": d_loss, **d_terms, "g_loss": g_loss, **g_terms}
-        return {k: float(v.detach()) for k, v in terms.items()}
+        return adversarial_step(self, clips, labels, optimizers, lambda: self.sample(labels, length))
