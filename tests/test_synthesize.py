@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,85 @@ def test_runs_on_the_batch_device_and_matches_the_cpu(ckpt: Path) -> None:
     (cpu, _), params = synth(clips.float() / 255, labels, generator=_gen(0), return_params=True)
     gpu, _ = synth.apply(clips.cuda().float() / 255, labels.cuda(), params)
     assert gpu.device.type == "cuda" and torch.allclose(gpu.cpu(), cpu, atol=1e-4)
+
+
+# ------------------------------------------------------------------ dataset multiplier
+def _shard_args(out: Path, ckpt: Path | str, *extra: str) -> list[str]:
+    return [
+        "build",
+        "--out",
+        str(out),
+        "--train",
+        "4",
+        "--val",
+        "0",
+        "--test",
+        "2",
+        "--frames",
+        "5",
+        "--canvas",
+        "28",
+        "--digits",
+        "1",
+        "--format",
+        "npy",
+        "--workers",
+        "1",
+        "--synthesize",
+        str(ckpt),
+        "--quiet",
+        *extra,
+    ]
+
+
+def test_build_adds_synthetic_clips_per_class_marked_and_counted_apart(
+    ckpt: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tarfile
+
+    from tempaug.data import make_loader
+    from tempaug.io.records import decode_record, split_name
+    from tempaug.shard import read_index
+    from tempaug.shard.cli import main as shard_main
+
+    out = tmp_path / "ds"
+    assert shard_main(_shard_args(out, ckpt, "--synthetic-per-class", "2")) == 0
+    index = read_index(out)
+    assert index.splits["train"]["inputs"] == 4 + 20 and index.splits["train"]["synthetic"] == 20
+    assert "synthetic" not in index.splits["test"]
+    records: dict[str, dict[str, bytes]] = {}
+    for shard in index.shards:
+        with tarfile.open(out / shard.name) as tar:
+            for m in tar.getmembers():
+                key, ext = split_name(m.name)
+                records.setdefault(key, {})[ext] = tar.extractfile(m).read()
+    synthetic = {k: decode_record(r) for k, r in records.items() if json.loads(r["json"]).get("synthetic")}
+    assert len(synthetic) == 20
+    synth = tempaug.Synthesize(str(ckpt), p=1.0)
+    like = torch.empty(1, 5, 1, 28, 28, dtype=torch.uint8)
+    for rec in synthetic.values():
+        cls, seed = rec.meta["generator"]["class"], rec.meta["generator"]["seed"]
+        assert rec.meta["label"] == cls and rec.meta["labels"] == [cls] and rec.meta["split"] == "train"
+        expected = synth.generate(torch.tensor([cls]), torch.tensor([seed]), like)[0]
+        assert torch.equal(rec.clip, expected)  # npy is lossless: the stored clip is the generated one
+    assert sorted(r.meta["label"] for r in synthetic.values()) == sorted(list(range(10)) * 2)
+    batches = list(make_loader(str(out), split="train", batch_size=24, num_workers=0))
+    flags = [bool(m.get("synthetic")) for b in batches for m in b.meta]
+    assert sum(flags) == 20 and len(flags) == 24  # the flag survives the shard round trip
+    capsys.readouterr()
+    assert shard_main(["inspect", str(out)]) == 0
+    assert "synthetic clips: train 20 of 24 (2 per class" in capsys.readouterr().out
+
+
+def test_build_refuses_a_generator_that_is_not_an_rcgan_and_half_given_options(
+    data: Path, ckpt: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tempaug.shard.cli import main as shard_main
+
+    other = _run(data, tmp_path / "s2s", "seq2seq")
+    assert shard_main(_shard_args(tmp_path / "a", other, "--synthetic-per-class", "1")) == 2
+    assert "holds a 'seq2seq' model, not a 'rcgan' one" in capsys.readouterr().err
+    assert shard_main(_shard_args(tmp_path / "b", ckpt)) == 2
+    assert "--synthetic-per-class N" in capsys.readouterr().err
+    assert shard_main(_shard_args(tmp_path / "c", tmp_path / "nothing", "--synthetic-per-class", "1")) == 2
+    assert "no checkpoint" in capsys.readouterr().err

@@ -236,6 +236,8 @@ def build(cfg: BuildConfig, command: str | None = None) -> BuildSummary:
     tasks = plan_tasks(listing.inputs, cfg, out / TMP_NAME)
     for split, split_tasks in tasks.items():
         fresh.add_split(split, len(listing.inputs[split]), len(split_tasks))
+        if listing.synthetic.get(split):
+            fresh.splits[split]["synthetic"] = listing.synthetic[split]  # inputs generated, each one clip
     index = _prepare(cfg, out, fresh)
     if index.complete:
         return _summary(Path(cfg.out), index, time.perf_counter() - start, 0)
@@ -244,8 +246,10 @@ def build(cfg: BuildConfig, command: str | None = None) -> BuildSummary:
     failures = _read_failures(out, index)
     pending = [t for split, split_tasks in tasks.items() for t in split_tasks[index.splits[split]["tasks_done"] :]]
     per_input = (1 if cfg.source_kind == "mmnist" else cfg.clips_per_video) * len(cfg.copy_ids)
+    synthetic = sum(listing.synthetic.values())
+    real = sum(len(items) for items in listing.inputs.values()) - synthetic
     progress = Progress(
-        total=sum(len(items) for items in listing.inputs.values()) * per_input,
+        total=real * per_input + synthetic * len(cfg.copy_ids),
         done=index.totals()["samples"],
         enabled=not cfg.quiet,
         interactive=cfg.progress,

@@ -28,13 +28,21 @@ def _build_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         "resumes an interrupted build.",
     )
     src = p.add_argument_group("source")
-    src.add_argument("--source", default="mmnist", help="mmnist (default), folder:DIR (one sub-folder per class) "
-                     "or manifest:FILE (.csv/.jsonl with path[,label][,split] columns)")
+    src.add_argument(
+        "--source",
+        default="mmnist",
+        help="mmnist (default), folder:DIR (one sub-folder per class) "
+        "or manifest:FILE (.csv/.jsonl with path[,label][,split] columns)",
+    )
     src.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     mm = p.add_argument_group("Moving MNIST (--source mmnist)")
     for split in ("train", "val", "test"):
-        mm.add_argument(f"--{split}", type=int, default=DEFAULT_SPLIT_SIZES[split],
-                        help=f"{split} clips (default {DEFAULT_SPLIT_SIZES[split]})")
+        mm.add_argument(
+            f"--{split}",
+            type=int,
+            default=DEFAULT_SPLIT_SIZES[split],
+            help=f"{split} clips (default {DEFAULT_SPLIT_SIZES[split]})",
+        )
     mm.add_argument("--digits", type=int, default=2, help="digits per clip (default 2)")
     mm.add_argument("--frames", type=int, default=20, help="frames per clip (default 20)")
     mm.add_argument("--canvas", type=int, default=64, help="canvas height and width (default 64)")
@@ -56,12 +64,23 @@ def _build_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     aug.add_argument("--copies", type=int, default=0, help="augmented copies per clip")
     aug.add_argument("--no-original", action="store_true", help="write only the augmented copies")
     aug.add_argument("--seed", type=int, default=0, help="seed of the dataset and of every copy (default 0)")
+    syn = p.add_argument_group("synthetic clips")
+    syn.add_argument(
+        "--synthesize", default=None, metavar="CKPT", help="RCGAN checkpoint (or run folder) to generate with"
+    )
+    syn.add_argument(
+        "--synthetic-per-class", type=int, default=0, help="generated clips added to the training split per class"
+    )
     run = p.add_argument_group("running")
     run.add_argument("--workers", type=int, default=0, help="local worker processes (default: one per core)")
     run.add_argument("--engine", choices=("local", "ray"), default="local", help="local process pool or Ray")
     run.add_argument("--ray-address", default=None, help="Ray cluster address, e.g. auto (default: start locally)")
-    run.add_argument("--max-failures", type=int, default=None,
-                     help="exit non-zero when more inputs than this fail (default: report failures, exit 0)")
+    run.add_argument(
+        "--max-failures",
+        type=int,
+        default=None,
+        help="exit non-zero when more inputs than this fail (default: report failures, exit 0)",
+    )
     run.add_argument("--overwrite", action="store_true", help="rebuild from scratch over an existing dataset")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors and the failures")
 
@@ -71,14 +90,17 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m tempaug.shard", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     _build_parser(sub)
-    for name, text in (("verify", "re-hash every shard against index.json and decode every sample"),
-                       ("inspect", "print counts per split, labels, clip length, resolution and bytes")):
+    for name, text in (
+        ("verify", "re-hash every shard against index.json and decode every sample"),
+        ("inspect", "print counts per split, labels, clip length, resolution and bytes"),
+    ):
         q = sub.add_parser(name, help=text, description=text)
         q.add_argument("folder", help="a shard folder (holding index.json)")
         if name == "verify":
             q.add_argument("--quiet", action="store_true", help="print only problems and the summary")
-    q = sub.add_parser("preview", help="write a GIF grid of random samples", description="write a GIF grid of "
-                       "random samples")
+    q = sub.add_parser(
+        "preview", help="write a GIF grid of random samples", description="write a GIF grid of random samples"
+    )
     q.add_argument("folder", help="a shard folder (holding index.json)")
     q.add_argument("--out", default="preview.gif", help="GIF to write (default preview.gif)")
     q.add_argument("--count", type=int, default=8, help="samples in the grid (default 8)")
@@ -91,13 +113,37 @@ def _run_build(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from .build import build
 
     cfg = BuildConfig(
-        source=args.source, out=args.out, train=args.train, val=args.val, test=args.test, digits=args.digits,
-        frames=args.frames, canvas=args.canvas, stochastic=args.stochastic, split=args.split,
-        clip_len=args.clip_len or None, stride=args.stride, clips_per_video=args.clips_per_video, size=args.size,
-        format=args.format, crf=args.crf, fps=args.fps, shard_size=args.shard_size,
-        shard_bytes=max(1, int(args.shard_bytes * 2**30)), augment=args.augment, copies=args.copies,
-        no_original=args.no_original, seed=args.seed, workers=args.workers, engine=args.engine,
-        ray_address=args.ray_address, max_failures=args.max_failures, overwrite=args.overwrite, quiet=args.quiet,
+        source=args.source,
+        out=args.out,
+        train=args.train,
+        val=args.val,
+        test=args.test,
+        digits=args.digits,
+        frames=args.frames,
+        canvas=args.canvas,
+        stochastic=args.stochastic,
+        split=args.split,
+        clip_len=args.clip_len or None,
+        stride=args.stride,
+        clips_per_video=args.clips_per_video,
+        size=args.size,
+        format=args.format,
+        crf=args.crf,
+        fps=args.fps,
+        shard_size=args.shard_size,
+        shard_bytes=max(1, int(args.shard_bytes * 2**30)),
+        augment=args.augment,
+        copies=args.copies,
+        no_original=args.no_original,
+        seed=args.seed,
+        synthesize=args.synthesize,
+        synthetic_per_class=args.synthetic_per_class,
+        workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
+        max_failures=args.max_failures,
+        overwrite=args.overwrite,
+        quiet=args.quiet,
     )
     summary = build(cfg, command=shlex.join(["python", "-m", "tempaug.shard", *argv]))
     if summary.run_samples == 0 and summary.complete and not args.quiet:

@@ -18,12 +18,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from ..core.errors import InvalidArgumentError
+from ..core.errors import InvalidArgumentError, InvalidInputError
 from ..io.records import FORMATS
 
-__all__ = ["DEFAULT_OUT", "DEFAULT_SPLIT_SIZES", "BuildConfig", "parse_size"]
+__all__ = ["DEFAULT_OUT", "DEFAULT_SPLIT_SIZES", "BuildConfig", "generator_digest", "parse_size"]
 
 #: Where ``build`` with no arguments writes the Moving MNIST dataset.
 DEFAULT_OUT = "data/mmnist"
@@ -55,6 +57,36 @@ def parse_size(text: str | int | None) -> int | tuple[int, int] | None:
     if match.group(2) is None:
         return int(match.group(1))
     return int(match.group(1)), int(match.group(2))
+
+
+def generator_digest(path: str) -> str:
+    """The sha256 of an RCGAN checkpoint (of ``last.pt`` when ``path`` is a run folder): what identifies the
+    generator of a build's synthetic clips.
+
+    Raises:
+        InvalidInputError: no checkpoint there.
+
+    Example:
+        >>> import os, tempfile
+        >>> from tempaug.shard.config import generator_digest
+        >>> folder = tempfile.mkdtemp(); _ = open(os.path.join(folder, "last.pt"), "wb").write(b"abc")
+        >>> generator_digest(folder)[:12]
+        'ba7816bf8f01'
+    """
+    target = Path(path)
+    if target.is_dir():
+        target = target / "last.pt"
+    if not target.is_file():
+        raise InvalidInputError(f"--synthesize: no checkpoint at {target}")
+    stat = target.stat()
+    return _digest(str(target.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    from .tarwriter import sha256_file
+
+    return sha256_file(path)
 
 
 @dataclass
@@ -95,6 +127,9 @@ class BuildConfig:
     copies: int = 0
     no_original: bool = False
     seed: int = 0
+    # synthetic clips from a trained RCGAN, added to the training split
+    synthesize: str | None = None
+    synthetic_per_class: int = 0
     # run-only options
     workers: int = 0
     engine: str = "local"
@@ -127,6 +162,7 @@ class BuildConfig:
             "shard_size": (self.shard_size, 1),
             "shard_bytes": (self.shard_bytes, 1),
             "copies": (self.copies, 0),
+            "synthetic_per_class": (self.synthetic_per_class, 0),
             "seed": (self.seed, 0),
             "workers": (self.workers, 0),
         }
@@ -151,6 +187,17 @@ class BuildConfig:
             raise InvalidArgumentError("copies > 0 needs --augment FILE: a pipeline to make the copies with", "copies")
         if self.augment is not None and self.copies == 0:
             raise InvalidArgumentError("--augment needs --copies K >= 1: the number of augmented copies", "copies")
+        if self.synthesize is not None and self.synthetic_per_class == 0:
+            raise InvalidArgumentError(
+                "--synthesize needs --synthetic-per-class N >= 1: the generated clips to add per class",
+                "synthetic_per_class",
+            )
+        if self.synthetic_per_class and self.synthesize is None:
+            raise InvalidArgumentError(
+                "--synthetic-per-class needs --synthesize CKPT: the RCGAN checkpoint to generate with", "synthesize"
+            )
+        if self.synthesize is not None and self.source_kind != "mmnist" and self.clip_len is None:
+            raise InvalidArgumentError("--synthesize needs --clip-len: the length of the generated clips", "clip_len")
         if self.no_original and self.copies == 0:
             raise InvalidArgumentError("--no-original with no augmented copies would write nothing", "no_original")
 
@@ -192,5 +239,10 @@ class BuildConfig:
             for name in ("train", "val", "test", "digits", "frames", "canvas", "stochastic"):
                 out.pop(name)
         out.pop("augment")
+        out.pop("synthesize")
+        if self.synthesize is None:
+            out.pop("synthetic_per_class")  # builds without synthetic clips keep the identity they always had
+        else:
+            out["synthesize_sha256"] = generator_digest(self.synthesize)
         out["size"] = list(self.size) if isinstance(self.size, tuple) else self.size
         return out

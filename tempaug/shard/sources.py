@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -64,6 +65,8 @@ class Listing:
 
     inputs: dict[str, list[Input]]
     classes: list[str] | None = None
+    synthetic: dict[str, int] = field(default_factory=dict)
+    generator_sha256: str | None = None
 
     def fingerprint(self) -> str:
         """A sha256 over every input's split, source, label and metadata, and each file's size.
@@ -77,9 +80,12 @@ class Listing:
         for split, items in self.inputs.items():
             for item in items:
                 path = Path(item.source)
-                size = path.stat().st_size if not item.source.startswith("mmnist:") and path.is_file() else None
+                virtual = item.source.startswith(("mmnist:", "synthetic:"))
+                size = path.stat().st_size if not virtual and path.is_file() else None
                 row = [split, item.index, item.source, item.label, item.meta, size]
                 digest.update(json.dumps(row, sort_keys=True, default=str).encode() + b"\n")
+        if self.generator_sha256 is not None:
+            digest.update(self.generator_sha256.encode())
         return digest.hexdigest()
 
 
@@ -103,14 +109,14 @@ def list_inputs(cfg: BuildConfig) -> Listing:
             raise InvalidArgumentError(
                 "the Moving MNIST build has no sample: --train, --val and --test are all 0", "train"
             )
-        return Listing(inputs)
+        return _with_synthetic(Listing(inputs), cfg)
     path = Path(cfg.source_path).expanduser()
     if kind == "folder":
         if not path.is_dir():
             raise InvalidInputError(f"source folder {str(path)!r} does not exist or is not a folder")
         folder = VideoFolder(path)
         items = [Input(cfg.split, i, str(p.absolute()), label) for i, (p, label) in enumerate(folder.items)]
-        return Listing({cfg.split: items}, classes=list(folder.classes))
+        return _with_synthetic(Listing({cfg.split: items}, classes=list(folder.classes)), cfg)
     if not path.is_file():
         raise InvalidInputError(f"manifest {str(path)!r} does not exist or is not a file")
     entries = read_manifest(path)
@@ -124,7 +130,80 @@ def list_inputs(cfg: BuildConfig) -> Listing:
             raise InvalidInputError(f"{path}, line {entry.line}: split must be letters, digits or '_', got {split!r}")
         items = inputs.setdefault(split, [])
         items.append(Input(split, len(items), str(entry.path), entry.label, meta))
-    return Listing(inputs)
+    return _with_synthetic(Listing(inputs), cfg)
+
+
+#: The split synthetic clips are added to.
+SYNTHETIC_SPLIT = "train"
+
+
+def _with_synthetic(listing: Listing, cfg: BuildConfig) -> Listing:
+    """Append ``synthetic_per_class`` generated inputs per generator class to the training split."""
+    if cfg.synthesize is None:
+        return listing
+    from ..ops.synthesize import load_generator
+    from .config import generator_digest
+
+    model = load_generator(cfg.synthesize)
+    k = int(model.num_classes)
+    if listing.classes is not None and len(listing.classes) != k:
+        raise InvalidInputError(
+            f"--synthesize: the generator makes {k} classes, the source has {len(listing.classes)} "
+            f"({', '.join(listing.classes)})"
+        )
+    digest = generator_digest(cfg.synthesize)
+    items = listing.inputs.setdefault(SYNTHETIC_SPLIT, [])
+    start = len(items)
+    for c in range(k):
+        for i in range(cfg.synthetic_per_class):
+            source = f"synthetic:{c}/{i}"
+            items.append(Input(SYNTHETIC_SPLIT, start + c * cfg.synthetic_per_class + i, source, c, {}))
+    listing.synthetic = {SYNTHETIC_SPLIT: k * cfg.synthetic_per_class}
+    listing.generator_sha256 = digest
+    return listing
+
+
+def synthetic_seed(seed: int, cls: int, number: int) -> int:
+    """The latent seed of synthetic clip ``number`` of class ``cls``: fixed by the build's ``seed``.
+
+    Example:
+        >>> from tempaug.shard.sources import synthetic_seed
+        >>> synthetic_seed(0, 3, 1) == synthetic_seed(0, 3, 1) != synthetic_seed(0, 3, 2)
+        True
+    """
+    sequence = np.random.SeedSequence([seed, 0x5E7, cls, number])
+    return int(sequence.generate_state(1, np.uint32)[0] >> np.uint32(1))
+
+
+@lru_cache(maxsize=2)
+def _synthesizer(path: str) -> Any:
+    from ..ops.synthesize import Synthesize
+
+    return Synthesize(path, p=1.0)
+
+
+def _synthetic_clip(item: Input, cfg: BuildConfig) -> tuple[Tensor, dict[str, Any]]:
+    cls, number = (int(v) for v in item.source.split(":", 1)[1].split("/"))
+    synth = _synthesizer(str(cfg.synthesize))
+    model = synth._model
+    if cfg.source_kind == "mmnist":
+        length, side = cfg.frames, cfg.canvas
+    else:
+        length, side = int(cfg.clip_len), int(model.size)  # type: ignore[arg-type]
+    seed = synthetic_seed(cfg.seed, cls, number)
+    like = torch.empty(1, length, int(model.in_channels), side, side, dtype=torch.uint8)
+    clip = synth.generate(torch.tensor([cls]), torch.tensor([seed]), like)[0]
+    info: dict[str, Any] = {
+        "source": item.source,
+        "label": cls,
+        "synthetic": True,
+        "generator": {"sha256": cfg.identity()["synthesize_sha256"], "seed": seed, "class": cls},
+        "frames": list(range(length)),
+        "fps": cfg.fps or (MMNIST_FPS if cfg.source_kind == "mmnist" else NPY_FPS),
+    }
+    if cfg.source_kind == "mmnist":
+        info["labels"] = [cls]  # Moving MNIST clips carry their digits; a synthetic clip shows its class
+    return _resize(clip, cfg.size), info
 
 
 @lru_cache(maxsize=8)
@@ -157,6 +236,8 @@ def load_clips(item: Input, cfg: BuildConfig) -> list[tuple[Tensor, dict[str, An
         >>> info["frames"], len(info["labels"])
         ([0, 1, 2, 3], 1)
     """
+    if item.source.startswith("synthetic:"):
+        return [_synthetic_clip(item, cfg)]
     base: dict[str, Any] = {"source": item.source, "label": item.label}
     if item.meta:
         base["meta"] = item.meta
