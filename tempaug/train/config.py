@@ -24,6 +24,7 @@ from ..core.errors import InvalidArgumentError
 __all__ = [
     "DEFAULT_WIDTH",
     "KINDS",
+    "LABELLED_KINDS",
     "EvalArgs",
     "TrainConfig",
     "build_eval_parser",
@@ -34,10 +35,14 @@ __all__ = [
 ]
 
 #: Model kinds ``python -m tempaug.train`` trains.
-KINDS = ("seq2seq", "vae", "rcgan")
+KINDS = ("seq2seq", "vae", "rcgan", "framegan")
+
+#: The kinds conditioned on a class label (they need ``num_classes``).
+LABELLED_KINDS = ("rcgan", "framegan")
 
 #: The default ``width`` per kind: each trains at 64x64 on 2 CPU cores at about a step per second or faster.
-DEFAULT_WIDTH = {"seq2seq": 32, "vae": 16, "rcgan": 16}
+#: ``framegan`` has the ``rcgan``'s, so that runs of both with default options transfer (``--init-from``).
+DEFAULT_WIDTH = {"seq2seq": 32, "vae": 16, "rcgan": 16, "framegan": 16}
 
 
 @dataclass
@@ -48,7 +53,9 @@ class TrainConfig:
     batches on ``device``; ``None`` (or ``"none"`` on the command line) for no augmentation. ``width`` defaults
     to :data:`DEFAULT_WIDTH` for the kind; ``num_classes`` to what the dataset's index says (the RCGAN needs it).
     ``classifier`` is a probe checkpoint (``classifier.pt`` of an earlier RCGAN run on the same data) that the
-    RCGAN evaluation reuses instead of training its own for ``classifier_steps`` steps.
+    RCGAN evaluation reuses instead of training its own for ``classifier_steps`` steps. ``init_from`` is a
+    ``framegan`` run (or its ``last.pt``) whose frame decoder and frame encoder initialise a new ``rcgan`` run
+    (:mod:`tempaug.train.transfer`); it cannot be combined with ``resume``.
     """
 
     kind: str = "seq2seq"
@@ -77,6 +84,7 @@ class TrainConfig:
     classifier: str | None = None
     classifier_steps: int = 300
     resume: str | None = None
+    init_from: str | None = None
     tensorboard: bool = False
     quiet: bool = False
 
@@ -114,6 +122,16 @@ class TrainConfig:
             raise InvalidArgumentError("num_workers, shuffle and seed must be >= 0", "num_workers")
         if not self.lr > 0:
             raise InvalidArgumentError(f"lr must be > 0, got {self.lr}", "lr")
+        if self.init_from is not None:
+            if self.kind != "rcgan":
+                raise InvalidArgumentError(
+                    f"init_from initialises an rcgan run from a framegan run; got kind {self.kind!r}", "init_from"
+                )
+            if self.resume is not None:
+                raise InvalidArgumentError(
+                    "init_from starts a new run from framegan weights and resume continues a run; give only one",
+                    "init_from",
+                )
         resolve_device(self.device)
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--classifier-steps", type=int, default=defaults.classifier_steps, help="RCGAN: steps to train the probe"
     )
     p.add_argument("--resume", default=None, help="run folder (or checkpoint) to continue")
+    p.add_argument(
+        "--init-from",
+        default=None,
+        help="rcgan: a framegan run folder (or its last.pt) whose frame decoder and encoder start a new run",
+    )
     p.add_argument("--tensorboard", action="store_true", help="also log to <out>/tensorboard (needs tensorboard)")
     p.add_argument("--quiet", action="store_true")
     return p

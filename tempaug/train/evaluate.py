@@ -14,6 +14,9 @@ RCGAN, with a probe classifier trained on the real training clips (:mod:`tempaug
 - ``tstr``: a fresh classifier trained the same way on generated clips only, tested on the real test clips;
   ``trtr`` is ``real_accuracy`` (trained on real clips), the number ``tstr`` is read against.
 
+FrameGAN (the image GAN an RCGAN can start from): no scores, a GIF of one real frame per class (the first frame
+of a test clip of that class) beside a generated frame of each class; the record says how many (``samples``).
+
 Example:
     >>> from tempaug.train.evaluate import rcgan_gif_rows
     >>> import torch
@@ -49,7 +52,7 @@ from .metrics import (
 from .plots import comparison_gif, loss_curves_png, panels_png
 from .probe import PROBE_NAME, Probe, load_probe, read_clips, save_probe, train_probe_on
 
-__all__ = ["FVD_NOTE", "evaluate", "evaluate_run", "metrics_png", "rcgan_gif_rows"]
+__all__ = ["FVD_NOTE", "evaluate", "evaluate_run", "framegan_samples", "metrics_png", "rcgan_gif_rows"]
 
 #: What every RCGAN record says about its distance.
 FVD_NOTE = (
@@ -175,6 +178,28 @@ def _rcgan_scores(
     }
 
 
+def framegan_samples(model: nn.Module, cfg: TrainConfig, test: Tensor, test_labels: Tensor) -> dict[str, Any]:
+    """A FrameGAN's evaluation: one frame generated per class (seeded by ``cfg.seed``) beside the first frame of a
+    real ``test`` clip of that class, as T=1 clips for ``eval.gif``; no scores.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.models import FrameGAN
+        >>> from tempaug.train.config import TrainConfig
+        >>> from tempaug.train.evaluate import framegan_samples
+        >>> gan = FrameGAN(num_classes=3, size=16, z_dim=4, hidden=8, width=4)
+        >>> found = framegan_samples(gan, TrainConfig(kind="framegan"), torch.rand(5, 2, 1, 16, 16), torch.tensor([2, 0, 2, 1, 0]))
+        >>> found["samples"], [tuple(rows.shape) for rows in found["_gif"][0]]
+        (3, [(3, 1, 1, 16, 16), (3, 1, 1, 16, 16)])
+    """
+    num_classes = int(model.num_classes)
+    device = next(model.parameters()).device
+    classes = torch.arange(num_classes, device=device)
+    samples = model.generate(classes, generator=torch.Generator().manual_seed(cfg.seed)).unsqueeze(1).cpu()
+    real_rows, fake_rows = rcgan_gif_rows(_to_unit(test[:, :1]).cpu(), test_labels.cpu(), samples)
+    return {"samples": num_classes, "_gif": ([real_rows, fake_rows], ["real, one per class", "generated"])}
+
+
 @torch.no_grad()
 def evaluate(
     model: nn.Module,
@@ -184,8 +209,8 @@ def evaluate(
     step: int,
     history: dict[str, list[list[float]]],
 ) -> dict[str, Any]:
-    """Evaluate ``model`` on the test split; write ``eval.gif``, ``metrics.png`` and ``loss.png`` into ``out``;
-    return the record."""
+    """Evaluate ``model`` on the test split; write ``eval.gif``, ``metrics.png`` (when the model has scores) and
+    ``loss.png`` into ``out``; return the record."""
     from ..data import dataset_info
 
     model.eval()
@@ -201,11 +226,14 @@ def evaluate(
     record: dict[str, Any] = {"step": step, "split": split, "clips": len(clips)}
     if cfg.kind in ("seq2seq", "vae"):
         found = _predict(model, cfg, clips.to(device))
+    elif cfg.kind == "framegan":
+        found = framegan_samples(model, cfg, clips, labels)
     else:
         found = _rcgan_scores(model, cfg, out, clips, labels, info, log)
     rows, captions = found.pop("_gif")
     comparison_gif([r.cpu() for r in rows], captions, out / "eval.gif")
-    metrics_png({**record, **found}, out)
+    if found.get("metrics"):
+        metrics_png({**record, **found}, out)
     if history:
         loss_curves_png({k: [(int(s), float(v)) for s, v in pts] for k, pts in history.items()}, out / "loss.png")
     return {**record, **found}

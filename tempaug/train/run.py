@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..core.errors import InvalidInputError
 from ..core.progress import Progress
-from .config import TrainConfig
+from .config import LABELLED_KINDS, TrainConfig
 from .distributed import DistContext, average_gradients, broadcast_parameters, setup, teardown
 from .loop import (
     RunState,
@@ -67,8 +67,10 @@ def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_cla
             in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width
         )
     if num_classes is None:
-        raise InvalidInputError("rcgan: the number of classes is unknown; pass --num-classes")
+        raise InvalidInputError(f"{cfg.kind}: the number of classes is unknown; pass --num-classes")
     width = cfg.width
+    if cfg.kind == "framegan":  # the rcgan's frame decoder and encoder at the same width (see transfer.py)
+        return models.FrameGAN(num_classes=num_classes, in_channels=channels, size=size, width=width, hidden=4 * width)
     return models.RCGAN(
         num_classes=num_classes, in_channels=channels, length=length, size=size, width=width, hidden=4 * width
     )
@@ -79,7 +81,7 @@ def data_shape(cfg: TrainConfig, pipeline: Any = None) -> dict[str, Any]:
     ``size``, ``length`` and ``num_classes`` (``--num-classes``, else the dataset's index; None when neither says).
 
     Raises:
-        InvalidInputError: no readable dataset there, clips too short for ``cfg``, or no class labels (RCGAN).
+        InvalidInputError: no readable dataset there, clips too short for ``cfg``, or no class labels (the GANs).
     """
     from ..data import dataset_info, make_loader
 
@@ -98,14 +100,16 @@ def data_shape(cfg: TrainConfig, pipeline: Any = None) -> dict[str, Any]:
     if height != width:
         raise InvalidInputError(f"{cfg.kind}: the models take square frames, the clips are {height}x{width}")
     num_classes = cfg.num_classes if cfg.num_classes is not None else info.num_classes
-    if cfg.kind == "rcgan":
+    if cfg.kind in LABELLED_KINDS:
         labels = labels_for(probe.labels, probe.meta)
         if num_classes is None:
             raise InvalidInputError(
-                f"rcgan: {cfg.data}/index.json does not name its classes (a manifest source); pass --num-classes"
+                f"{cfg.kind}: {cfg.data}/index.json does not name its classes (a manifest source); pass --num-classes"
             )
         if int(labels.max()) >= num_classes:
-            raise InvalidInputError(f"rcgan: a clip has label {int(labels.max())}, but num_classes is {num_classes}")
+            raise InvalidInputError(
+                f"{cfg.kind}: a clip has label {int(labels.max())}, but num_classes is {num_classes}"
+            )
     return {"channels": channels, "size": height, "length": length, "num_classes": num_classes}
 
 
@@ -121,7 +125,7 @@ def check_data_fits(cfg: TrainConfig, found: dict[str, Any], saved: dict[str, An
         ...
         tempaug.core.errors.InvalidInputError: runs/gan/last.pt was trained with num_classes 10, the data has 5
     """
-    names = ["channels", "size"] + (["num_classes", "length"] if cfg.kind == "rcgan" else [])
+    names = ["channels", "size"] + {"rcgan": ["num_classes", "length"], "framegan": ["num_classes"]}.get(cfg.kind, [])
     for name in names:
         if found.get(name) != saved.get(name):
             raise InvalidInputError(
@@ -173,7 +177,8 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     """Train ``cfg.kind`` on ``cfg.data`` (resuming from ``cfg.resume``), evaluate it, and return the metrics.
 
     Writes into ``cfg.out``: ``config.json``, ``last.pt`` (every ``save_every`` steps and at the end),
-    ``metrics.jsonl``, ``loss.png`` and a GIF of ground truth beside predictions or samples.
+    ``metrics.jsonl``, ``loss.png`` and a GIF of ground truth beside predictions or samples. A new ``rcgan`` run
+    with ``cfg.init_from`` starts from a framegan's weights (:func:`tempaug.train.transfer.init_from`).
     """
 
     ctx = setup(cfg.device)
@@ -204,9 +209,15 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
     resumed = resume_from(cfg.resume, cfg.kind) if cfg.resume is not None else None
     if resumed is not None and resumed["extra"].get("model_args"):
         check_data_fits(cfg, shape, resumed["extra"]["model_args"], f"{cfg.resume} (last.pt)")
+    model = build_model(cfg, **shape).to(device)
+    if cfg.init_from is not None:  # before the run folder is made: a framegan that does not fit is refused first
+        from .transfer import init_from
+
+        report = init_from(model, cfg.init_from, {**shape, "width": cfg.width})
+        if not cfg.quiet and ctx.is_main:
+            print(f"{cfg.kind}: {report.summary()}", file=sys.stderr)
     out = _prepare_out(cfg) if ctx.is_main else Path(cfg.out)
     writer = open_tensorboard(out) if cfg.tensorboard and ctx.is_main else None
-    model = build_model(cfg, **shape).to(device)
     wrap = None
     if ctx.distributed:
         broadcast_parameters(model)
@@ -231,7 +242,7 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         x = to_unit_float(batch_clips.to(device))
         if batch_pipeline is not None:
             x = batch_pipeline(x)
-        y = labels_for(batch_labels, meta).to(device) if cfg.kind == "rcgan" else batch_labels.to(device)
+        y = labels_for(batch_labels, meta).to(device) if cfg.kind in LABELLED_KINDS else batch_labels.to(device)
         terms = stepper.step(x, y)
         state.step += 1
         state.record(terms)
