@@ -29,18 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from ..core.errors import DTypeError, ShapeError
-from .rcgan import (
-    _check_int,
-    _check_labels,
-    _check_weight,
-    adversarial_step,
-    discriminator_terms,
-    frame_decoder,
-    frame_encoder,
-    frame_grid,
-    gan_optimizers,
-    generator_terms,
-)
+from .rcgan import ConditionalGAN, _check_int, _check_weight, frame_decoder, frame_encoder, frame_grid
 
 __all__ = ["FrameDiscriminator", "FrameGAN", "FrameGenerator"]
 
@@ -142,7 +131,7 @@ class FrameDiscriminator(nn.Module):
         return logit, self.aux(f)
 
 
-class FrameGAN(nn.Module):
+class FrameGAN(ConditionalGAN):
     """A conditional image GAN: :class:`FrameGenerator` + :class:`FrameDiscriminator` and their training step.
 
     Built with the ``in_channels``, ``size``, ``z_dim``, ``hidden`` and ``width`` of an RCGAN, its generator's
@@ -188,19 +177,15 @@ class FrameGAN(nn.Module):
         self.generator = FrameGenerator(num_classes, in_channels, z_dim=z_dim, size=size, width=width)
         self.discriminator = FrameDiscriminator(num_classes, in_channels, hidden=hidden, width=width, size=size)
 
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
-
     def sample(self, labels: Tensor | Sequence[int], generator: torch.Generator | None = None) -> Tensor:
         """Float frames (B,C,H,W) in [0, 1], differentiable in the generator's weights.
 
         Noise is drawn on the CPU (from ``generator`` when given, else torch's default generator) and moved to the
         model's device, so a seeded generator gives the same frames on every device up to float rounding.
         """
-        device = self._device()
-        labels = _check_labels("FrameGAN", labels, self.num_classes, device)
+        labels = self._labels(labels)
         z = torch.randn(labels.shape[0], self.generator.z_dim, generator=generator)
-        return self.generator(labels, z.to(device))
+        return self.generator(labels, z.to(self._device()))
 
     def forward(self, labels: Tensor | Sequence[int], generator: torch.Generator | None = None) -> Tensor:
         """Same as :meth:`sample`."""
@@ -217,21 +202,7 @@ class FrameGAN(nn.Module):
             generator: the ``torch.Generator`` the noise comes from (for repeatable samples).
             uint8: round to uint8 instead of returning floats.
         """
-        frames = self.sample(labels, generator)
-        if uint8:
-            return (frames * 255.0).round().clamp(0, 255).to(torch.uint8)
-        return frames
-
-    def loss(self, clips: Tensor, labels: Tensor) -> tuple[Tensor, dict[str, float]]:
-        """Not available: a GAN has two losses; train with :meth:`configure_optimizers` and :meth:`train_step`."""
-        raise NotImplementedError(
-            "FrameGAN has two losses (discriminator and generator); use configure_optimizers(lr) and "
-            "train_step(clips, labels, optimizers), which steps both"
-        )
-
-    def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        """Adam with betas (0.5, 0.999) for each network: ``{"generator": ..., "discriminator": ...}``."""
-        return gan_optimizers("FrameGAN", self.generator, self.discriminator, lr)
+        return self._output(self.sample(labels, generator), uint8)
 
     def frames_of(self, clips: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """One random frame of each clip: (B,T,C,H,W) -> (B,C,H,W); frames (B,C,H,W) pass unchanged.
@@ -258,18 +229,14 @@ class FrameGAN(nn.Module):
     def check_batch(self, frames: Tensor, labels: Tensor) -> Tensor:
         """Validate a batch of frames; returns the labels as a long tensor on the model's device."""
         self.discriminator.check_frames(frames, "FrameGAN")
-        labels = _check_labels("FrameGAN", labels, self.num_classes, self._device())
+        labels = self._labels(labels)
         if labels.shape[0] != frames.shape[0]:
             raise ShapeError(f"FrameGAN: {labels.shape[0]} labels for a batch of {frames.shape[0]} frames")
         return labels
 
-    def discriminator_loss(self, frames: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """D's loss on real ``frames`` and generated ``fake`` (detached), and its terms (module docstring)."""
-        return discriminator_terms(self.discriminator, frames, labels, fake, self.aux_weight, self.r1_gamma)
-
     def generator_loss(self, frames: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """G's loss for generated ``fake`` frames, and its terms (module docstring); ``frames`` is unused."""
-        return generator_terms(self.discriminator, fake, labels, self.aux_weight)
+        return self.adversarial_terms(fake, labels)
 
     def train_step(
         self, clips: Tensor, labels: Tensor, optimizers: dict[str, torch.optim.Optimizer]
@@ -282,4 +249,4 @@ class FrameGAN(nn.Module):
         """
         frames = self.frames_of(clips)
         labels = self.check_batch(frames, labels)
-        return adversarial_step(self, frames, labels, optimizers, lambda: self.sample(labels))
+        return self.alternating_step(frames, labels, optimizers, lambda: self.sample(labels))

@@ -41,15 +41,12 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 
 __all__ = [
     "RCGAN",
+    "ConditionalGAN",
     "RCDiscriminator",
     "RCGenerator",
-    "adversarial_step",
-    "discriminator_terms",
     "frame_decoder",
     "frame_encoder",
     "frame_grid",
-    "gan_optimizers",
-    "generator_terms",
     "motion_statistics",
     "r1_penalty",
     "temporal_consistency",
@@ -375,113 +372,109 @@ def r1_penalty(discriminator: nn.Module, clips: Tensor, labels: Tensor) -> tuple
     return grad.pow(2).flatten(1).sum(dim=1).mean(), logit, aux
 
 
-def gan_optimizers(
-    owner: str, generator: nn.Module, discriminator: nn.Module, lr: float
-) -> dict[str, torch.optim.Optimizer]:
-    """Adam with betas (0.5, 0.999) for each network: ``{"generator": ..., "discriminator": ...}``.
+class ConditionalGAN(nn.Module):
+    """What the conditional GANs (:class:`RCGAN`, :class:`~tempaug.models.FrameGAN`) share: Adam for each
+    network, the discriminator's loss, the generator's adversarial terms and the alternating training step.
+
+    A subclass sets ``generator``, ``discriminator`` (``discriminator(x, labels)`` returns real/fake logits (B,)
+    and class logits (B, num_classes), for clips or frames alike), ``num_classes``, ``aux_weight`` and
+    ``r1_gamma``, and defines ``generator_loss(real, labels, fake)``.
 
     Example:
-        >>> import torch
-        >>> from tempaug.models.rcgan import gan_optimizers
-        >>> sorted(gan_optimizers("GAN", torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), 2e-4))
-        ['discriminator', 'generator']
+        >>> from tempaug.models.rcgan import RCGAN, ConditionalGAN
+        >>> gan = RCGAN(num_classes=2, length=2, size=16, z_dim=4, hidden=8, width=4)
+        >>> isinstance(gan, ConditionalGAN), sorted(gan.configure_optimizers(1e-3))
+        (True, ['discriminator', 'generator'])
     """
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-        raise InvalidArgumentError(f"{owner}: lr must be a finite number > 0, got {lr!r}", "lr")
-    return {
-        "generator": torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999)),
-        "discriminator": torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)),
-    }
+
+    generator: nn.Module
+    discriminator: nn.Module
+    num_classes: int
+    aux_weight: float
+    r1_gamma: float
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def _labels(self, labels: object) -> Tensor:
+        return _check_labels(type(self).__name__, labels, self.num_classes, self._device())
+
+    @staticmethod
+    def _output(x: Tensor, uint8: bool) -> Tensor:
+        return (x * 255.0).round().clamp(0, 255).to(torch.uint8) if uint8 else x
+
+    def loss(self, clips: Tensor, labels: Tensor) -> tuple[Tensor, dict[str, float]]:
+        """Not available: a GAN has two losses; train with :meth:`configure_optimizers` and :meth:`train_step`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has two losses (discriminator and generator); use configure_optimizers(lr) and "
+            "train_step(clips, labels, optimizers), which steps both"
+        )
+
+    def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        """Adam with betas (0.5, 0.999) for each network: ``{"generator": ..., "discriminator": ...}``."""
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
+            raise InvalidArgumentError(f"{type(self).__name__}: lr must be a finite number > 0, got {lr!r}", "lr")
+        return {
+            "generator": torch.optim.Adam(self.generator.parameters(), lr=lr, betas=(0.5, 0.999)),
+            "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.999)),
+        }
+
+    def discriminator_loss(self, real: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """D's loss on ``real`` and generated ``fake`` (detached), and its terms: ``softplus(-D(real, y)) +
+        softplus(D(fake, y)) + aux_weight * CE(aux(real), y) + r1_gamma / 2 * R1(real)`` (:func:`r1_penalty`)."""
+        r1, real_logit, real_aux = r1_penalty(self.discriminator, real, labels)
+        fake_logit, _ = self.discriminator(fake.detach(), labels)
+        adv = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+        aux = F.cross_entropy(real_aux, labels)
+        total = adv + self.aux_weight * aux + 0.5 * self.r1_gamma * r1
+        return total, {"d_adv": adv, "d_aux": aux, "d_r1": r1}
+
+    def adversarial_terms(self, fake: Tensor, labels: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """G's adversarial loss for generated ``fake`` and its terms: ``softplus(-D(fake, y)) + aux_weight *
+        CE(aux(fake), y)``."""
+        logit, aux_logits = self.discriminator(fake, labels)
+        adv = F.softplus(-logit).mean()
+        aux = F.cross_entropy(aux_logits, labels)
+        return adv + self.aux_weight * aux, {"g_adv": adv, "g_aux": aux}
+
+    def generator_loss(self, real: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """G's loss for generated ``fake`` against the ``real`` batch, and its terms (set by the subclass)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no generator_loss")
+
+    def alternating_step(
+        self,
+        real: Tensor,
+        labels: Tensor,
+        optimizers: dict[str, torch.optim.Optimizer],
+        sample: Callable[[], Tensor],
+    ) -> dict[str, float]:
+        """One discriminator step then one generator step on a checked ``real`` batch; every loss term as a float.
+
+        ``sample()`` draws a generated batch for ``labels``. During the generator step the discriminator's weights
+        do not require gradients.
+        """
+        opt_d, opt_g = optimizers["discriminator"], optimizers["generator"]
+
+        with torch.no_grad():
+            fake = sample()
+        opt_d.zero_grad(set_to_none=True)
+        d_loss, d_terms = self.discriminator_loss(real, labels, fake)
+        d_loss.backward()
+        opt_d.step()
+
+        self.discriminator.requires_grad_(False)
+        try:
+            opt_g.zero_grad(set_to_none=True)
+            g_loss, g_terms = self.generator_loss(real, labels, sample())
+            g_loss.backward()
+            opt_g.step()
+        finally:
+            self.discriminator.requires_grad_(True)
+        terms = {"d_loss": d_loss, **d_terms, "g_loss": g_loss, **g_terms}
+        return {k: float(v.detach()) for k, v in terms.items()}
 
 
-def discriminator_terms(
-    discriminator: nn.Module, real: Tensor, labels: Tensor, fake: Tensor, aux_weight: float, r1_gamma: float
-) -> tuple[Tensor, dict[str, Tensor]]:
-    """A conditional discriminator's loss and its terms: ``softplus(-D(real, y)) + softplus(D(fake, y))`` (fake
-    detached) ``+ aux_weight * CE(aux(real), y) + r1_gamma / 2 * R1(real)`` (:func:`r1_penalty`).
-
-    ``discriminator(x, labels)`` returns real/fake logits (B,) and class logits (B, num_classes), for clips or
-    frames alike.
-
-    Example:
-        >>> import torch
-        >>> from tempaug.models.rcgan import RCDiscriminator, discriminator_terms
-        >>> d, y = RCDiscriminator(3, size=16, hidden=8, width=4), torch.tensor([0, 2])
-        >>> total, terms = discriminator_terms(d, torch.rand(2, 3, 1, 16, 16), y, torch.rand(2, 3, 1, 16, 16), 1.0, 1.0)
-        >>> sorted(terms), bool(torch.isfinite(total))
-        (['d_adv', 'd_aux', 'd_r1'], True)
-    """
-    r1, real_logit, real_aux = r1_penalty(discriminator, real, labels)
-    fake_logit, _ = discriminator(fake.detach(), labels)
-    adv = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
-    aux = F.cross_entropy(real_aux, labels)
-    total = adv + aux_weight * aux + 0.5 * r1_gamma * r1
-    return total, {"d_adv": adv, "d_aux": aux, "d_r1": r1}
-
-
-def generator_terms(
-    discriminator: nn.Module, fake: Tensor, labels: Tensor, aux_weight: float
-) -> tuple[Tensor, dict[str, Tensor]]:
-    """A conditional generator's adversarial loss and its terms: ``softplus(-D(fake, y)) + aux_weight *
-    CE(aux(fake), y)``.
-
-    Example:
-        >>> import torch
-        >>> from tempaug.models.rcgan import RCDiscriminator, generator_terms
-        >>> d = RCDiscriminator(3, size=16, hidden=8, width=4)
-        >>> total, terms = generator_terms(d, torch.rand(2, 3, 1, 16, 16), torch.tensor([0, 2]), 1.0)
-        >>> sorted(terms), bool(torch.isfinite(total))
-        (['g_adv', 'g_aux'], True)
-    """
-    logit, aux_logits = discriminator(fake, labels)
-    adv = F.softplus(-logit).mean()
-    aux = F.cross_entropy(aux_logits, labels)
-    return adv + aux_weight * aux, {"g_adv": adv, "g_aux": aux}
-
-
-def adversarial_step(
-    gan: nn.Module,
-    real: Tensor,
-    labels: Tensor,
-    optimizers: dict[str, torch.optim.Optimizer],
-    sample: Callable[[], Tensor],
-) -> dict[str, float]:
-    """One discriminator step then one generator step of ``gan`` on a checked real batch; every loss term as a float.
-
-    ``gan`` has ``discriminator``, ``discriminator_loss(real, labels, fake)`` and ``generator_loss(real, labels,
-    fake)``; ``sample()`` draws a fake batch for ``labels``. During the generator step the discriminator's weights
-    do not require gradients.
-
-    Example:
-        >>> import torch
-        >>> from tempaug.models.rcgan import RCGAN, adversarial_step
-        >>> gan, y = RCGAN(num_classes=2, length=2, size=16, z_dim=4, hidden=8, width=4), torch.tensor([0, 1])
-        >>> terms = adversarial_step(gan, torch.rand(2, 2, 1, 16, 16), y, gan.configure_optimizers(1e-3), lambda: gan.sample(y))
-        >>> sorted(terms)[:3]
-        ['d_adv', 'd_aux', 'd_loss']
-    """
-    opt_d, opt_g = optimizers["discriminator"], optimizers["generator"]
-
-    with torch.no_grad():
-        fake = sample()
-    opt_d.zero_grad(set_to_none=True)
-    d_loss, d_terms = gan.discriminator_loss(real, labels, fake)
-    d_loss.backward()
-    opt_d.step()
-
-    gan.discriminator.requires_grad_(False)
-    try:
-        opt_g.zero_grad(set_to_none=True)
-        g_loss, g_terms = gan.generator_loss(real, labels, sample())
-        g_loss.backward()
-        opt_g.step()
-    finally:
-        gan.discriminator.requires_grad_(True)
-    terms = {"d_loss": d_loss, **d_terms, "g_loss": g_loss, **g_terms}
-    return {k: float(v.detach()) for k, v in terms.items()}
-
-
-class RCGAN(nn.Module):
+class RCGAN(ConditionalGAN):
     """A conditional recurrent GAN: :class:`RCGenerator` + :class:`RCDiscriminator` and their training step.
 
     Args:
@@ -533,9 +526,6 @@ class RCGAN(nn.Module):
         self.generator = RCGenerator(num_classes, in_channels, z_dim=z_dim, hidden=hidden, size=size, width=width)
         self.discriminator = RCDiscriminator(num_classes, in_channels, hidden=hidden, width=width, size=size)
 
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
-
     def sample(
         self, labels: Tensor | Sequence[int], length: int | None = None, generator: torch.Generator | None = None
     ) -> Tensor:
@@ -547,7 +537,7 @@ class RCGAN(nn.Module):
         length = self.length if length is None else length
         _check_int("RCGAN", "length", length)
         device = self._device()
-        labels = _check_labels("RCGAN", labels, self.num_classes, device)
+        labels = self._labels(labels)
         z_dim = self.generator.z_dim
         z_clip = torch.randn(labels.shape[0], z_dim, generator=generator)
         z_steps = torch.randn(labels.shape[0], length, z_dim, generator=generator)
@@ -575,37 +565,19 @@ class RCGAN(nn.Module):
             generator: the ``torch.Generator`` the noise comes from (for repeatable samples).
             uint8: round to uint8 (tempaug's stored layout) instead of returning floats.
         """
-        clips = self.sample(labels, length, generator)
-        if uint8:
-            return (clips * 255.0).round().clamp(0, 255).to(torch.uint8)
-        return clips
-
-    def loss(self, clips: Tensor, labels: Tensor) -> tuple[Tensor, dict[str, float]]:
-        """Not available: a GAN has two losses; train with :meth:`configure_optimizers` and :meth:`train_step`."""
-        raise NotImplementedError(
-            "RCGAN has two losses (discriminator and generator); use configure_optimizers(lr) and "
-            "train_step(clips, labels, optimizers), which steps both"
-        )
-
-    def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        """Adam with betas (0.5, 0.999) for each network: ``{"generator": ..., "discriminator": ...}``."""
-        return gan_optimizers("RCGAN", self.generator, self.discriminator, lr)
+        return self._output(self.sample(labels, length, generator), uint8)
 
     def check_batch(self, clips: Tensor, labels: Tensor) -> Tensor:
         """Validate a training batch; returns the labels as a long tensor on the model's device."""
         self.discriminator.check_clips(clips, "RCGAN")
-        labels = _check_labels("RCGAN", labels, self.num_classes, self._device())
+        labels = self._labels(labels)
         if labels.shape[0] != clips.shape[0]:
             raise ShapeError(f"RCGAN: {labels.shape[0]} labels for a batch of {clips.shape[0]} clips")
         return labels
 
-    def discriminator_loss(self, clips: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """D's loss on real ``clips`` and generated ``fake`` (detached), and its terms (module docstring)."""
-        return discriminator_terms(self.discriminator, clips, labels, fake, self.aux_weight, self.r1_gamma)
-
     def generator_loss(self, clips: Tensor, labels: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """G's loss for generated ``fake`` against the batch of real ``clips``, and its terms (module docstring)."""
-        adversarial, terms = generator_terms(self.discriminator, fake, labels, self.aux_weight)
+        adversarial, terms = self.adversarial_terms(fake, labels)
         temporal = temporal_consistency(fake, clips)
         return adversarial + self.temporal_weight * temporal, {**terms, "g_temporal": temporal}
 
@@ -619,4 +591,4 @@ class RCGAN(nn.Module):
         """
         labels = self.check_batch(clips, labels)
         length = clips.shape[1]
-        return adversarial_step(self, clips, labels, optimizers, lambda: self.sample(labels, length))
+        return self.alternating_step(clips, labels, optimizers, lambda: self.sample(labels, length))
