@@ -169,7 +169,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     log = work / "ablation.log"
     if args.quick:
-        train_n, test_n, s2s_steps, gan_steps, seeds, size = 32, 16, 3, 3, args.seeds[:2], 32
+        train_n, test_n, s2s_steps, gan_steps, seeds, size = 32, 16, 3, 3, args.seeds[:1], 32
         s2s_extra = ["--num-workers", "0", "--eval-clips", "16", "--classifier-steps", "5"]
         gan_extra = ["--num-workers", "0", "--eval-clips", "16", "--classifier-steps", "5"]
     else:

@@ -109,7 +109,7 @@ def main() -> None:
     py = sys.executable
     if args.quick:
         n_train, n_test, gan_steps, frame_steps, transfer_steps, clf_steps, few = 40, 20, 3, 3, 2, 3, 2
-        seeds, extra = args.seeds[:2], ["--num-workers", "0", "--eval-clips", "20", "--classifier-steps", "5"]
+        seeds, extra = args.seeds[:1], ["--num-workers", "0", "--eval-clips", "20", "--classifier-steps", "5"]
     else:
         n_train, n_test, gan_steps, frame_steps, transfer_steps, clf_steps, few = 2000, 1000, 1500, 1000, 300, 300, 10
         seeds, extra = args.seeds, ["--eval-clips", "500", "--classifier-steps", "300"]

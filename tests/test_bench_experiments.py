@@ -1,0 +1,42 @@
+"""Smoke runs of the experiment scripts (--quick): they finish and write tables with every row filled."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _quick(script: str, tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick", "--work", str(tmp_path / "work"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_ablation_quick_reports_both_settings_for_both_models(tmp_path: Path) -> None:
+    _quick("ablation.py", tmp_path)
+    payload = json.loads((tmp_path / "ablation_quick.json").read_text())
+    for model, metrics in (("seq2seq", ("mse", "ssim")), ("rcgan", ("frechet", "label_accuracy", "tstr"))):
+        for setting in ("none", "temporal"):
+            row = payload[model]["results"][setting]
+            assert all(row[m]["mean"] >= 0 for m in metrics) and row["clips_per_s"]["mean"] > 0
+    text = (tmp_path / "ablation_quick.md").read_text()
+    assert "python -m tempaug.train seq2seq" in text and "--augment seq2seq-temporal.yaml" in text
+
+
+def test_synthetic_experiment_quick_fills_its_three_tables(tmp_path: Path) -> None:
+    _quick("synthetic_experiment.py", tmp_path)
+    results = json.loads((tmp_path / "synthetic_experiment_quick.json").read_text())["results"]
+    assert set(results["tstr"]) == {"real", "generated"}
+    assert set(results["real_plus_synthetic"]) == {"real only", "real + Synthesize"}
+    assert set(results["transfer"]) == {"from scratch", "from framegan"}
+    for row in (*results["tstr"].values(), *results["real_plus_synthetic"].values()):
+        assert 0.0 <= row["mean"] <= 1.0
+    assert "--init-from framegan" in (tmp_path / "synthetic_experiment_quick.md").read_text()
