@@ -241,7 +241,7 @@ def main() -> None:
             ],
         ),
         "",
-        f"Real-vs-real Fréchet distance (train vs test clips, the floor at this sample size): "
+        f"Real-vs-real Fréchet distance (two halves of the test clips, the floor at this sample size): "
         f"{gan['results']['none']['frechet_real']['mean']:.4g}; probe accuracy on real test clips (TRTR): "
         f"{gan['results']['none']['trtr']['mean']:.3f}. The distance is not FVD.",
         "",

@@ -6,9 +6,9 @@ time step and averaged; the VAE scores the best of ``eval_samples`` samples per 
 
 RCGAN, with a probe classifier trained on the real training clips (:mod:`tempaug.train.probe`):
 
-- ``frechet``: the Fréchet distance between the probe's features of real test clips and of as many generated clips
-  with the same labels; ``frechet_real`` is the same distance between real training and real test clips, the floor
-  a perfect generator would reach at this sample size. **Not FVD**, and not comparable to published FVD figures.
+- ``frechet``: the Fréchet distance between the probe's features of one half of the real test clips and of clips
+  generated for the labels of the other half; ``frechet_real`` is the distance between the two real halves, the
+  floor a perfect generator would reach at this sample size. **Not FVD**, and not comparable to published FVD figures.
 - ``label_accuracy``: the probe's accuracy on the generated clips (does a clip show its label?); ``real_accuracy``
   is its accuracy on the real test clips.
 - ``tstr``: a fresh classifier trained the same way on generated clips only, tested on the real test clips;
@@ -147,13 +147,18 @@ def _rcgan_scores(
     test_labels = test_labels.to(device)
     fake_test = _generate(model, test_labels, length, cfg.seed, cfg.batch_size)
     fake_train = _generate(model, train_labels, length, cfg.seed + 1, cfg.batch_size)
-    real_feats = classifier_features(probe.model, test)
+    if len(test) < 4:
+        raise InvalidInputError(f"rcgan: the evaluation needs at least 4 test clips, got {len(test)}")
+    # Reference: half A of the real test clips. Half B, and the clips generated for half B's labels, are scored
+    # against it at the same sample size, so frechet_real is the floor frechet is read against.
+    half = len(test) // 2
+    feats = classifier_features(probe.model, test)
+    fake_feats = classifier_features(probe.model, fake_test)
+    reference, other = feats[:half], feats[half : 2 * half]
     real_accuracy = classifier_accuracy(probe.model, test, test_labels)
     metrics = {
-        "frechet": frechet_distance(real_feats, classifier_features(probe.model, fake_test), method="eigh"),
-        "frechet_real": frechet_distance(
-            real_feats, classifier_features(probe.model, train[: len(test)]), method="eigh"
-        ),
+        "frechet": frechet_distance(reference, fake_feats[half : 2 * half], method="eigh"),
+        "frechet_real": frechet_distance(reference, other, method="eigh"),
         "label_accuracy": classifier_accuracy(probe.model, fake_test, test_labels),
         "real_accuracy": real_accuracy,
         "tstr": tstr(
