@@ -1,8 +1,8 @@
 """``python -m tempaug.gallery --out docs/gallery``: every registered transform on real clips, input beside output.
 
 Each entry of :data:`ENTRIES` builds one transform from the code shown on the page and runs it on two clips: a
-Moving MNIST clip (real digits, shipped with tempaug) and a clip of a photograph filmed by a panning, zooming
-camera (scikit-image's sample photographs; a drawn scene of moving discs when scikit-image is not installed).
+Moving MNIST clip (real digits, shipped with tempaug) and a ball bouncing over a still photograph (scikit-image's
+sample photographs; a colour gradient when scikit-image is not installed).
 Per-clip ops run on each (T,C,H,W) clip as a DataLoader worker would; mixers and ``Synthesize`` run on batches of
 two clips with labels. Each entry becomes ``<out>/<Name>.gif`` (inputs on the left, outputs on the right, one row
 per clip), and a markdown page (``<out>.md`` unless ``--page`` says otherwise) shows them all with the code that
@@ -41,7 +41,18 @@ from .datasets.moving_mnist import MovingMNIST
 from .io.preview import to_uint8
 from .train.plots import comparison_gif
 
-__all__ = ["ENTRIES", "SECTIONS", "Entry", "build", "main", "mnist_clips", "natural_clips", "render", "write_page"]
+__all__ = [
+    "ENTRIES",
+    "SECTIONS",
+    "Entry",
+    "build",
+    "main",
+    "mnist_clips",
+    "natural_clips",
+    "render",
+    "tiny_rcgan",
+    "write_page",
+]
 
 #: Frames per clip and frame height and width of the gallery's clips.
 FRAMES, SIZE = 16, 64
