@@ -186,3 +186,15 @@ def test_gif_rows_take_the_first_real_clip_of_each_class_and_leave_missing_class
     rows, fake = rcgan_gif_rows(real, torch.tensor([2, 0, 2, 1]), torch.ones(4, 2, 1, 2, 2))
     assert rows[:, 0, 0, 0, 0].tolist() == [1.0, 3.0, 0.0, 0.0]  # class 3 is absent: blank
     assert torch.equal(fake, torch.ones(4, 2, 1, 2, 2))
+
+
+def test_eval_rebuilds_the_clip_length_the_training_pipeline_gave(digits: Path, tmp_path: Path) -> None:
+    import tempaug
+
+    crop = tmp_path / "crop.yaml"
+    tempaug.save(tempaug.Compose([tempaug.TemporalCrop(4)]), crop)
+    out = tmp_path / "r"
+    assert main(_gan_args(digits, out, "--max-steps", "1", "--augment", str(crop))) == 0
+    assert load_checkpoint(out / "last.pt")["extra"]["model_args"]["length"] == 4  # 6-frame clips cropped to 4
+    assert main(["eval", str(out), "--quiet"]) == 0
+    assert json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])["eval"] is True

@@ -289,7 +289,10 @@ def evaluate_run(args: EvalArgs) -> dict[str, Any]:
     shape = ckpt["extra"].get("model_args")
     if not shape:
         raise InvalidInputError(f"{run}/last.pt does not record its model's shape; evaluate it with the run")
-    check_data_fits(cfg, data_shape(cfg), shape, f"{run}/last.pt")
+    from ..core.registry import from_dict
+
+    pipeline = from_dict(ckpt["pipeline"]) if ckpt.get("pipeline") else None  # what the model saw in training
+    check_data_fits(cfg, data_shape(cfg, pipeline), shape, f"{run}/last.pt")
     model = build_model(cfg, **shape).to(device)
     model.load_state_dict(ckpt["model"])
     history = ckpt["extra"].get("history", {})
