@@ -101,6 +101,7 @@ def experiment(
         tempaug.save(pipe, files[setting])
     commands, results = [build_cmd], {}
     probe: Path | None = None
+    trained_seconds: list[float] = []
     for setting in SETTINGS:
         per_seed = []
         for seed in seeds:
@@ -117,6 +118,7 @@ def experiment(
             record, trained = lines[-1], next(r for r in lines if "train_seconds" in r)  # last eval; the training
             batch = json.loads((out / "config.json").read_text(encoding="utf-8"))["batch_size"]
             record["clips_per_s"] = trained["step"] * batch / max(trained["train_seconds"], 1e-9)
+            trained_seconds.append(float(trained["train_seconds"]))
             per_seed.append(record)
             commands.append(cmd)
         metrics = sorted(per_seed[0]["metrics"])
@@ -135,6 +137,7 @@ def experiment(
         "steps": steps,
         "seeds": seeds,
         "results": results,
+        "train_seconds": sum(trained_seconds),
         "commands": [shown(c, work) for c in commands],
     }
 
@@ -229,7 +232,8 @@ def main() -> None:
     lines = [
         "# Temporal augmentation ablation",
         "",
-        f"tempaug {env['tempaug']}, torch {env['torch']}, {env['cpu_threads']} CPU threads, {seconds / 60:.0f} min in all. "
+        f"tempaug {env['tempaug']}, torch {env['torch']}, {env['cpu_threads']} CPU threads; "
+        f"{(s2s['train_seconds'] + gan['train_seconds']) / 60:.0f} min of training in all. "
         f"Mean ± std over seeds {seeds}; bold marks the better mean.",
         "",
         f"## Seq2Seq (ConvLSTM), {train_n} training clips, {s2s_steps} steps",
