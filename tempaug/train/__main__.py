@@ -27,7 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             eval_args = parse_eval_args(args[1:])
             record = evaluate_run(eval_args)
             if not eval_args.quiet:
-                print(f"{eval_args.run}: step {record['step']}; {record['split']} {headline(record)}", file=sys.stderr)
+                print(
+                    f"{eval_args.run}: step {record['step']}; {record['split']} {headline(record) or 'samples in eval.gif'}",
+                    file=sys.stderr,
+                )
         else:
             train(parse_args(args), argv=args)
     except (TempaugError, FileNotFoundError) as err:

@@ -274,6 +274,8 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         writer.close()
     if not cfg.quiet:
         print(
-            f"{cfg.kind}: {state.step} steps; {record['split']} {headline(record)}; run folder {out}", file=sys.stderr
+            f"{cfg.kind}: {state.step} steps; {record['split']} {headline(record) or 'samples in eval.gif'}; "
+            f"run folder {out}",
+            file=sys.stderr,
         )
     return {**record, "history": state.history}
