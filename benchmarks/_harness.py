@@ -280,3 +280,28 @@ def write_reports(
     md_path.write_text(markdown, encoding="utf-8")
     print(f"wrote {json_path} and {md_path}")
     return json_path, md_path
+
+
+# ------------------------------------------------------------------ experiments that run tempaug CLIs
+def run_logged(cmd: list[str], log: Path, cwd: Path | None = None) -> float:
+    """Run a command with its output appended to ``log`` (after a ``$ command`` line); its wall time in seconds."""
+    start = time.perf_counter()
+    with open(log, "a", encoding="utf-8") as f:
+        f.write("$ " + shlex.join(cmd) + "\n")
+        f.flush()
+        subprocess.run(cmd, check=True, stdout=f, stderr=subprocess.STDOUT, cwd=cwd)
+    return time.perf_counter() - start
+
+
+def shown_command(cmd: list[str], work: Path) -> str:
+    """A command as the docs show it: ``python`` for the interpreter, paths relative to the work folder."""
+    return shlex.join(["python", *cmd[1:]]).replace(str(work) + "/", "").replace(str(work), ".")
+
+
+def mean_std(values: list[float]) -> dict[str, Any]:
+    """Mean, sample standard deviation (0 for one value) and the values."""
+    return {
+        "mean": statistics.fmean(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "values": values,
+    }

@@ -24,15 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shlex
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
+from _harness import mean_std, run_logged, shown_command
 
 import tempaug
 
@@ -54,30 +52,6 @@ def pipelines(length: int, window: int) -> dict[str, Any]:
     }
 
 
-def run(cmd: list[str], log: Path) -> float:
-    """Run a command, its output into ``log``; returns its wall time in seconds."""
-    start = time.perf_counter()
-    with open(log, "a", encoding="utf-8") as f:
-        f.write("$ " + shlex.join(cmd) + "\n")
-        f.flush()
-        subprocess.run(cmd, check=True, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
-    return time.perf_counter() - start
-
-
-def shown(cmd: list[str], work: Path) -> str:
-    """A command as the docs show it: python, paths relative to the work folder."""
-    return shlex.join(["python", *cmd[1:]]).replace(str(work) + "/", "").replace(str(work), ".")
-
-
-def mean_std(values: list[float]) -> dict[str, float]:
-    """Mean and sample standard deviation (0 for one value)."""
-    return {
-        "mean": statistics.fmean(values),
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-        "values": values,
-    }
-
-
 def experiment(
     name: str,
     kind: str,
@@ -94,7 +68,7 @@ def experiment(
     data = work / f"{name}-data"
     build_cmd = [sys.executable, "-m", "tempaug.shard", "build", "--out", str(data), *build, "--quiet"]
     if not (data / "index.json").is_file():
-        run(build_cmd, log)
+        run_logged(build_cmd, log, ROOT)
     files = {}
     for setting, pipe in pipelines(length, window).items():
         files[setting] = work / f"{name}-{setting}.yaml"
@@ -111,7 +85,7 @@ def experiment(
             if kind == "rcgan" and probe is not None:
                 cmd += ["--classifier", str(probe)]
             if not (out / "metrics.jsonl").is_file():
-                run(cmd, log)
+                run_logged(cmd, log, ROOT)
             if kind == "rcgan" and probe is None:
                 probe = out / "classifier.pt"
             lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -138,7 +112,7 @@ def experiment(
         "seeds": seeds,
         "results": results,
         "train_seconds": sum(trained_seconds),
-        "commands": [shown(c, work) for c in commands],
+        "commands": [shown_command(c, work) for c in commands],
     }
 
 

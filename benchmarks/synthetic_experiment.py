@@ -22,9 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shlex
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +29,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from _harness import mean_std, run_logged, shown_command
 from torch import Tensor
 
 import tempaug
@@ -40,28 +38,6 @@ from tempaug.train.metrics import classifier_accuracy, fit_classifier
 from tempaug.train.probe import read_clips
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(cmd: list[str], log: Path) -> None:
-    """Run a command with its output into ``log``."""
-    with open(log, "a", encoding="utf-8") as f:
-        f.write("$ " + shlex.join(cmd) + "\n")
-        f.flush()
-        subprocess.run(cmd, check=True, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
-
-
-def shown(cmd: list[str], work: Path) -> str:
-    """A command as the docs show it: ``python``, paths relative to the work folder."""
-    return shlex.join(["python", *cmd[1:]]).replace(str(work) + "/", "").replace(str(work), ".")
-
-
-def mean_std(values: list[float]) -> dict[str, Any]:
-    """Mean, sample standard deviation (0 for one value) and the values."""
-    return {
-        "mean": statistics.fmean(values),
-        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-        "values": values,
-    }
 
 
 def cell(r: dict[str, Any], digits: int = 3) -> str:
@@ -118,7 +94,7 @@ def main() -> None:
     build = [py, "-m", "tempaug.shard", "build", "--out", str(data), "--train", str(n_train), "--val", "0"]
     build += ["--test", str(n_test), "--frames", "10", "--canvas", "32", "--digits", "1", "--format", "npy", "--quiet"]
     if not (data / "index.json").is_file():
-        run(build, log)
+        run_logged(build, log, ROOT)
     commands = [build]
 
     # the RCGAN of experiments 1 and 2
@@ -126,7 +102,7 @@ def main() -> None:
     gan_cmd = [py, "-m", "tempaug.train", "rcgan", "--data", str(data), "--out", str(gan), "--quiet"]
     gan_cmd += ["--max-steps", str(gan_steps), "--seed", "0", *extra]
     if not (gan / "metrics.jsonl").is_file():
-        run(gan_cmd, log)
+        run_logged(gan_cmd, log, ROOT)
     commands.append(gan_cmd)
     probe = gan / "classifier.pt"
 
@@ -160,7 +136,7 @@ def main() -> None:
     frame_cmd = [py, "-m", "tempaug.train", "framegan", "--data", str(data), "--out", str(frame), "--quiet"]
     frame_cmd += ["--max-steps", str(frame_steps), "--seed", "0", *extra]
     if not (frame / "last.pt").is_file():
-        run(frame_cmd, log)
+        run_logged(frame_cmd, log, ROOT)
     commands.append(frame_cmd)
     transfer: dict[str, list[dict[str, float]]] = {"from scratch": [], "from framegan": []}
     for name in transfer:
@@ -171,7 +147,7 @@ def main() -> None:
             if name == "from framegan":
                 cmd += ["--init-from", str(frame)]
             if not (run_dir / "metrics.jsonl").is_file():
-                run(cmd, log)
+                run_logged(cmd, log, ROOT)
             commands.append(cmd)
             transfer[name].append(last_record(run_dir)["metrics"])
 
@@ -188,7 +164,7 @@ def main() -> None:
     }
     env = {"tempaug": tempaug.__version__, "torch": torch.__version__, "python": platform.python_version()}
     payload = {"results": results, "env": env, "seconds": round(seconds, 1), "quick": args.quick, "seeds": seeds}
-    payload["commands"] = [shown(c, work) for c in commands]
+    payload["commands"] = [shown_command(c, work) for c in commands]
     stem = "synthetic_experiment_quick" if args.quick else "synthetic_experiment"
     (out / f"{stem}.json").write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     t, m, tr = results["tstr"], results["real_plus_synthetic"], results["transfer"]

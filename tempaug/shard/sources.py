@@ -183,9 +183,11 @@ def _synthesizer(path: str) -> Any:
 
 
 def _synthetic_clip(item: Input, cfg: BuildConfig) -> tuple[Tensor, dict[str, Any]]:
+    from .config import generator_digest
+
     cls, number = (int(v) for v in item.source.split(":", 1)[1].split("/"))
     synth = _synthesizer(str(cfg.synthesize))
-    model = synth._model
+    model = synth.model_on(torch.device("cpu"))
     if cfg.source_kind == "mmnist":
         length, side = cfg.frames, cfg.canvas
     else:
@@ -197,7 +199,7 @@ def _synthetic_clip(item: Input, cfg: BuildConfig) -> tuple[Tensor, dict[str, An
         "source": item.source,
         "label": cls,
         "synthetic": True,
-        "generator": {"sha256": cfg.identity()["synthesize_sha256"], "seed": seed, "class": cls},
+        "generator": {"sha256": generator_digest(str(cfg.synthesize)), "seed": seed, "class": cls},
         "frames": list(range(length)),
         "fps": cfg.fps or (MMNIST_FPS if cfg.source_kind == "mmnist" else NPY_FPS),
     }

@@ -107,20 +107,21 @@ def _predict(model: nn.Module, cfg: TrainConfig, clips: Tensor) -> dict[str, Any
 
 def _probe(
     cfg: TrainConfig, out: Path, info: Any, num_classes: int, length: int, device: torch.device, log: Any
-) -> Probe:
+) -> tuple[Probe, Tensor | None]:
+    """The probe (``--classifier``, the run's own, or a new one) and, when trained here, its training labels."""
     if cfg.classifier is not None:
-        return load_probe(cfg.classifier, info.fingerprint, num_classes)
+        return load_probe(cfg.classifier, info.fingerprint, num_classes), None
     own = out / PROBE_NAME
     if own.is_file():
         probe = load_probe(own, info.fingerprint, num_classes)
         if probe.steps == cfg.classifier_steps:
-            return probe
+            return probe, None
     log(f"training the probe classifier on real clips ({cfg.classifier_steps} steps)")
     clips, labels = read_clips(cfg.data, "train", max(cfg.eval_clips, 1024))
     clips = clips[:, :length]
     probe = train_probe_on(clips.to(device), labels.to(device), num_classes, cfg.classifier_steps, info.fingerprint)
     save_probe(probe, own)
-    return probe
+    return probe, labels
 
 
 def _generate(model: nn.Module, labels: Tensor, length: int, seed: int, batch_size: int) -> Tensor:
@@ -138,13 +139,13 @@ def _rcgan_scores(
     num_classes = int(model.num_classes)
     device = next(model.parameters()).device
     length = int(model.length)  # the length it was trained on; real clips are cut to their first frames
-    probe = _probe(cfg, out, info, num_classes, length, device, log)
-    probe.model.to(device)
     if test.shape[1] < length:
         raise InvalidInputError(f"rcgan: the test clips have {test.shape[1]} frames, the model makes {length}")
-    train, train_labels = read_clips(cfg.data, "train", probe.clips)
-    train, test = train[:, :length].to(device), test[:, :length].to(device)
-    test_labels = test_labels.to(device)
+    probe, train_labels = _probe(cfg, out, info, num_classes, length, device, log)
+    probe.model.to(device)
+    if train_labels is None:  # TSTR generates for the labels of the clips the probe trained on
+        train_labels = read_clips(cfg.data, "train", probe.clips)[1]
+    test, test_labels, train_labels = test[:, :length].to(device), test_labels.to(device), train_labels.to(device)
     fake_test = _generate(model, test_labels, length, cfg.seed, cfg.batch_size)
     fake_train = _generate(model, train_labels, length, cfg.seed + 1, cfg.batch_size)
     if len(test) < 4:
