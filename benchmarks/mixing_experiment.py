@@ -68,7 +68,8 @@ def train_once(
         if mixer is None:
             target = F.one_hot(y, 10).float()
         else:
-            x, target = mixer(x, y, generator=gen)
+            out = mixer(tempaug.Sample(video=x, label=y), generator=gen)
+            x, target = out.video, out.label
         loss = -(target * F.log_softmax(model(x), dim=1)).sum(1).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -63,7 +63,8 @@ def train_with_synthesize(
         idx = torch.randperm(len(clips), generator=gen)[:batch]
         x, y = clips[idx], labels[idx]
         if synth is not None:
-            x, y = synth(x, y, generator=gen)
+            out = synth(tempaug.Sample(video=x, label=y), generator=gen)
+            x, y = out.video, out.label
         loss = F.cross_entropy(model(x.float() / 255), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()

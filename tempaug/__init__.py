@@ -21,9 +21,11 @@ from .core import (
     OneOf,
     Params,
     RandomApply,
+    Sample,
     SerializationError,
     ShapeError,
     SomeOf,
+    TargetsError,
     TempaugError,
     FrameTransform,
     TemporalTransform,
@@ -52,6 +54,7 @@ __all__ = [
     "TemporalTransform",
     "FrameTransform",
     "Params",
+    "Sample",
     "resample",
     *[name for name in _ops.__all__ if not name.endswith("Params")],
     "from_dict",
@@ -68,6 +71,7 @@ __all__ = [
     "InvalidInputError",
     "DTypeError",
     "SerializationError",
+    "TargetsError",
 ]
 
 #: Names served on first use by ``__getattr__``: the adapters import albumentations and kornia, which

@@ -36,6 +36,7 @@ from torch import Tensor
 
 import tempaug
 
+from .core.sample import Sample
 from .core.transform import Transform
 from .datasets.moving_mnist import MovingMNIST
 from .io.preview import to_uint8
@@ -428,7 +429,8 @@ def render(entry: Entry, out: Path, fps: float = 6.0) -> dict[str, Any]:
     inputs, outputs = [], []
     if entry.batch:
         for clips, labels in (mnist_clips(2, digits=1), natural_clips(2)):
-            (mixed, new_labels), params = transform(clips, labels, generator=generator, return_params=True)
+            out, params = transform(Sample(video=clips, label=labels), generator=generator, return_params=True)
+            mixed, new_labels = out.video, out.label
             inputs += list(clips)
             outputs += list(mixed)
             changed = ["yes" if a else "no" for a in params.applied.tolist()]

@@ -61,6 +61,7 @@ from albumentations.core.transforms_interface import BasicTransform
 from ..core import rng
 from ..core.errors import DTypeError, InvalidArgumentError, SerializationError, ShapeError
 from ..core.params import Params
+from ..core.sample import Targets, TargetsError
 from ..core.transform import FrameTransform, Shape
 from ..core.validation import check_choice
 
@@ -83,6 +84,13 @@ class FromAlbumentationsParams(Params):
     """
 
     seed: Tensor
+
+
+def _pixel_only(transform: Any) -> bool:
+    """True when ``transform`` (or every transform of a pipeline) only changes pixel values."""
+    if isinstance(transform, BaseCompose):
+        return all(_pixel_only(t) for t in transform.transforms)
+    return isinstance(transform, A.ImageOnlyTransform)
 
 
 class FromAlbumentations(FrameTransform):
@@ -155,6 +163,16 @@ class FromAlbumentations(FrameTransform):
 
     def _check_shape(self, shape: Shape) -> None:
         self._frame_shape(shape[2], shape[3], shape[4])
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Pixel-only albumentations transforms leave targets as they are; for one that moves pixels the adapter
+        cannot say where boxes, keypoints or masks go, so a sample holding them is refused."""
+        if targets.spatial and not _pixel_only(self.transform):
+            raise TargetsError(
+                f"{self.name}: {type(self.transform).__name__} may move pixels, and the adapter cannot move boxes, "
+                "keypoints or masks with them; use tempaug's own geometric ops for samples that hold them"
+            )
+        return targets
 
     def _transform(self, x: Tensor, params: Params) -> Tensor:
         b, t = x.shape[0], x.shape[1]

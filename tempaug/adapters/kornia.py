@@ -59,12 +59,13 @@ from typing import Any, ClassVar
 
 import kornia.augmentation as K
 import torch
-from kornia.augmentation import AugmentationBase2D
+from kornia.augmentation import AugmentationBase2D, IntensityAugmentationBase2D
 from torch import Tensor
 
 from ..core import rng
 from ..core.errors import InvalidArgumentError, SerializationError, ShapeError
 from ..core.params import Params
+from ..core.sample import Targets, TargetsError
 from ..core.transform import FrameTransform, Shape
 
 __all__ = ["FromKornia", "FromKorniaParams"]
@@ -193,6 +194,16 @@ class FromKornia(FrameTransform):
     def _output_shape(self, shape: Shape) -> Shape:
         c, h, w = self._frame_shape((shape[2], shape[3], shape[4]))
         return (shape[0], shape[1], c, h, w)
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Intensity augmentations leave targets as they are; for a geometric one the adapter cannot say where
+        boxes, keypoints or masks go, so a sample holding them is refused."""
+        if targets.spatial and not isinstance(self.augmentation, IntensityAugmentationBase2D):
+            raise TargetsError(
+                f"{self.name}: {self._kind} moves pixels, and the adapter cannot move boxes, keypoints or masks with "
+                "them; use tempaug's own geometric ops for samples that hold them"
+            )
+        return targets
 
     def _transform(self, x: Tensor, params: Params) -> Tensor:
         out_shape = self._output_shape(tuple(x.shape))

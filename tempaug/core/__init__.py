@@ -12,6 +12,7 @@ from .errors import (
 from .layout import from_tchw, to_tchw
 from .params import Params, params_from_dict
 from .registry import FORMAT_VERSION, REGISTRY, from_dict, load, registered_names, save
+from .sample import BOX_FORMATS, Sample, Targets, TargetsError, convert_boxes
 from .transform import FrameTransform, TemporalParams, TemporalTransform, Transform
 from .validation import nan_check, set_nan_check
 
@@ -40,6 +41,11 @@ __all__ = [
     "load",
     "registered_names",
     "save",
+    "BOX_FORMATS",
+    "Sample",
+    "Targets",
+    "TargetsError",
+    "convert_boxes",
     "TemporalParams",
     "TemporalTransform",
     "FrameTransform",

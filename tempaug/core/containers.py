@@ -1,15 +1,19 @@
 """Containers: Compose, OneOf, SomeOf, RandomApply.
 
-Containers record every choice in their params (which child, which subset, the
-``p`` gate), so ``apply(x, params)`` replays exactly. Runs of temporal ops fold
-into one resampling of the frames; the result is bit-for-bit the step-by-step
-result (two ops that both blend frames are never folded together).
+Containers are plain sequences of ops that record every choice in their params
+(which child, which subset, the ``p`` gate), so ``apply(x, params)`` replays
+exactly. Folding runs of temporal ops into one resampling and runs of geometric
+ops into one warp is the planner's job (:mod:`tempaug.core.fuse`); a fold is
+exact or is not done.
 
-A ``Compose`` may also hold mixers (``MixUp``, ``CutMix``, ...), which mix the
-samples of a batch together with their labels: such a pipeline is called as
-``aug(clips, labels)`` and returns ``(clips, soft_labels)``; the per-clip ops
-see the clips only. Mixers cannot go in ``OneOf``, ``SomeOf`` or ``RandomApply``
-(their per-sample choices would split the batch a mixer pairs across).
+Targets move with the frames: each container moves them through its children
+as the children move the frames, with the same choices.
+
+A ``Compose`` may also hold mixers (``MixUp``, ``CutMix``, ...) and ``Synthesize``,
+which mix the samples of a batch together with their labels: such a pipeline takes
+a :class:`~tempaug.core.sample.Sample` (or dict) with a ``label`` and gives back
+soft labels. Mixers cannot go in ``OneOf``, ``SomeOf`` or ``RandomApply`` (their
+per-sample choices would split the batch a mixer pairs across).
 
 Example:
     >>> import torch, tempaug
@@ -28,15 +32,13 @@ from typing import Any, ClassVar, Sequence
 import torch
 from torch import Tensor
 
-from ..functional.geometric import matrix_boxes
-from ..functional.temporal import TimeMap, apply_map, compose_maps, identity_map, select_maps
+from ..functional.temporal import TimeMap, apply_map, identity_map, select_maps
 from . import rng
 from .errors import InvalidArgumentError, ShapeError
-from .geometry import SpaceMap, apply_space_map, compose_space_maps
-from .layout import check_clip
+from .fuse import fold_time, run
 from .params import Params
+from .sample import Targets
 from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
-from .validation import check_no_nan
 
 __all__ = [
     "Compose",
@@ -80,13 +82,8 @@ class RandomApplyParams(Params):
     children: tuple[Params, ...]
 
 
-def _mixes(t: Transform) -> bool:
-    """True when ``t`` mixes the samples of a batch with their labels (a mixer, or a Compose holding one)."""
-    return bool(getattr(t, "mixes", False))
-
-
 def _refuse_mixer(op: str, t: Transform, arg: str) -> None:
-    if _mixes(t):
+    if t.mixes:
         raise InvalidArgumentError(
             f"{op}: {arg} ({t.name}) mixes samples of a batch with their labels and cannot be chosen per sample; "
             "put the mixer in a Compose, after the per-clip ops",
@@ -108,24 +105,6 @@ def _check_transforms(op: str, transforms: Any, minimum: int, mixers: bool = Fal
     return items
 
 
-def _loses_box_path(inner: SpaceMap, outer: SpaceMap, joined: SpaceMap) -> bool:
-    """On the CPU, whole-pixel box maps run as slicing plus a uint8 resize; a fold that turns two
-    of them into a fractional box would send the clip through a float warp instead, so it is not done."""
-    sizes = (inner.size, outer.size, joined.size)
-    parts = [bool(matrix_boxes(m.matrix.cpu(), size)[2].all()) for m, size in zip((inner, outer, joined), sizes)]
-    return parts[0] and parts[1] and not parts[2]
-
-
-def _fold(maps: Sequence[TimeMap]) -> TimeMap | None:
-    """One map for a chain of maps, or None when two of them blend."""
-    acc = maps[0]
-    for m in maps[1:]:
-        acc = compose_maps(acc, m)
-        if acc is None:
-            return None
-    return acc
-
-
 def _chain_input_shapes(transforms: Sequence[Transform], shape: Shape) -> list[Shape]:
     """The input shape each transform of a chain sees."""
     shapes = []
@@ -143,8 +122,18 @@ class _Container(Transform):
         return tuple(self.transforms)
 
     @property
-    def blends(self) -> bool:  # type: ignore[override]
+    def blends(self) -> bool:
         return any(t.blends for t in self.transforms)
+
+    @property
+    def mixes(self) -> bool:
+        """True when a child mixes the samples of a batch (only a Compose may hold one)."""
+        return any(t.mixes for t in self.transforms)
+
+    @property
+    def needs_targets(self) -> bool:
+        """True when a child's frames depend on the targets."""
+        return any(t.needs_targets for t in self.transforms)
 
     def _check_params(self, params: Params, shape: Shape) -> None:
         super()._check_params(params, shape)
@@ -170,18 +159,18 @@ class _Container(Transform):
 
 
 class Compose(_Container):
-    """Apply transforms in order; runs of temporal ops fold into one resampling.
+    """Apply transforms in order; the planner folds runs of temporal ops into one resampling and runs of
+    geometric ops into one warp where that is exact (:mod:`tempaug.core.fuse`).
 
-    A pipeline holding a mixer (``MixUp``, ``CutMix``, ...) takes a batch and its labels:
-    ``aug(clips, labels)`` returns ``(clips, soft_labels)`` and ``aug.apply(clips, labels, params)``
-    replays it. Per-clip ops see the clips only; each mixer gets the clips as they are at its place in
-    the list, and the labels. Such a pipeline needs ``p=1`` (gate the mixer with its own ``p``). A pipeline
-    without a mixer called with labels returns them unchanged.
+    A pipeline may hold mixers (``MixUp``, ``CutMix``, ...) and ``Synthesize``, which work on a batch and its
+    labels: call it on a :class:`~tempaug.core.sample.Sample` (or dict) with a ``label``, and the sample comes
+    back with soft labels. Each mixer gets the clips as they are at its place in the list. Such a pipeline
+    needs ``p=1`` (gate the mixer with its own ``p``).
 
     Args:
         transforms: the ops, applied first to last.
         p: probability that the whole pipeline runs for a sample (needs a shape-keeping pipeline when < 1).
-        fuse: fold consecutive temporal ops into one pass over the frames (exact; on by default).
+        fuse: let the planner fold runs of temporal and geometric ops (on by default).
 
     Example:
         >>> import torch, tempaug
@@ -189,8 +178,8 @@ class Compose(_Container):
         >>> aug(torch.arange(8.0).view(8, 1, 1, 1)).flatten().tolist()
         [7.0, 6.0, 5.0, 4.0]
         >>> mixing = tempaug.Compose([tempaug.TemporalCrop(4), tempaug.CutMix(num_classes=3)])
-        >>> clips, soft = mixing(torch.rand(2, 8, 3, 8, 8), torch.tensor([0, 2]))
-        >>> clips.shape, soft.shape
+        >>> out = mixing(tempaug.Sample(video=torch.rand(2, 8, 3, 8, 8), label=torch.tensor([0, 2])))
+        >>> out.video.shape, out.label.shape
         (torch.Size([2, 4, 3, 8, 8]), torch.Size([2, 3]))
     """
 
@@ -198,7 +187,7 @@ class Compose(_Container):
         super().__init__(p=p)
         self.transforms = _check_transforms(self.name, transforms, 0, mixers=True)
         for i, t in enumerate(self.transforms[:-1]):
-            if getattr(t, "grows_batch", False):
+            if t.grows_batch:
                 raise InvalidArgumentError(
                     f"{self.name}: transforms[{i}] ({t.name}) adds samples to the batch, so it must be the last op "
                     "of the pipeline",
@@ -217,94 +206,55 @@ class Compose(_Container):
     @property
     def grows_batch(self) -> bool:
         """True when the last op adds samples to the batch (an appending ``Synthesize``)."""
-        return bool(self.transforms) and bool(getattr(self.transforms[-1], "grows_batch", False))
-
-    @property
-    def mixes(self) -> bool:
-        """True when the pipeline holds a mixer, so that it takes ``(clips, labels)``."""
-        return any(_mixes(t) for t in self.transforms)
+        return bool(self.transforms) and self.transforms[-1].grows_batch
 
     def _mixer_names(self) -> str:
         """The mixers of the pipeline, those of nested pipelines included."""
-        return ", ".join(t._mixer_names() if isinstance(t, Compose) else t.name for t in self.transforms if _mixes(t))
+        return ", ".join(t._mixer_names() if isinstance(t, Compose) else t.name for t in self.transforms if t.mixes)
 
-    def _labels_needed(self) -> InvalidArgumentError:
-        return InvalidArgumentError(
-            f"{self.name}: its mixer(s) {self._mixer_names()} mix clips together with their labels; "
-            "call it as aug(clips, labels) and replay it as aug.apply(clips, labels, params)",
-            arg="labels",
-        )
+    def _apply_sample(self, x: Tensor, targets: Targets, params: Params) -> tuple[Tensor, Targets]:
+        if not self.needs_targets:
+            return self._apply(x, params), self.map_targets(targets, params, tuple(x.shape))
+        # an op whose frames depend on the targets runs as itself; the ops around it still fold
+        pending: list[tuple[Transform, Params]] = []
+        for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
+            if not t.needs_targets:
+                pending.append((t, cp))
+                continue
+            x, targets = self._run_sample(pending, x, targets)
+            pending = []
+            x, targets = t._apply_sample(x, targets, cp)
+        return self._run_sample(pending, x, targets)
 
-    def __call__(  # type: ignore[override]
-        self,
-        x: Tensor,
-        labels: Any = None,
-        generator: torch.Generator | None = None,
-        return_params: bool = False,
-    ) -> Any:
-        """``aug(x)`` as for every transform; ``aug(clips, labels)`` returns ``(clips, labels)``, mixed by its mixers.
+    def _run_sample(
+        self, chain: Sequence[tuple[Transform, Params]], x: Tensor, targets: Targets
+    ) -> tuple[Tensor, Targets]:
+        shape: Shape = tuple(x.shape)
+        for t, cp in chain:
+            targets = t.map_targets(targets, cp, shape)
+            shape = t._output_shape(shape)
+        return run([t for t, _ in chain], [cp for _, cp in chain], x, self.fuse), targets
 
-        A ``torch.Generator`` in the place of ``labels`` is taken as the generator, as in ``aug(x, generator)``.
-
-        Example:
-            >>> import torch, tempaug
-            >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.MixUp(num_classes=2)])
-            >>> (clips, soft), params = aug(torch.rand(2, 4, 1, 8, 8), torch.tensor([0, 1]), return_params=True)
-            >>> soft.shape, len(params.children)
-            (torch.Size([2, 2]), 2)
-        """
-        if isinstance(labels, torch.Generator):
-            labels, generator = None, labels
-        if labels is None:
-            if self.mixes:
-                raise self._labels_needed()
-            return super().__call__(x, generator=generator, return_params=return_params)
-        self._check_labelled_batch(x)
-        if self.blends:
-            check_no_nan(self.name, x)
-        params = self.sample(x.shape, generator=generator, device=x.device)
-        out = self._mix(x, labels, params)
-        return (out, params) if return_params else out
-
-    def apply(self, x: Tensor, labels: Any = None, params: Params | None = None) -> Any:  # type: ignore[override]
-        """Replay: ``aug.apply(x, params)``, or ``aug.apply(clips, labels, params)`` for a pipeline given labels.
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Each child's move in turn; with ``p < 1`` samples left out keep their targets.
 
         Example:
             >>> import torch, tempaug
-            >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.TubeMix(num_classes=2)])
-            >>> clips, labels = torch.rand(2, 4, 1, 8, 8), torch.tensor([0, 1])
-            >>> (out, soft), params = aug(clips, labels, return_params=True)
-            >>> again, soft_again = aug.apply(clips, labels, params)
-            >>> torch.equal(again, out) and torch.equal(soft_again, soft)
-            True
+            >>> aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.TemporalCrop(2, mode="start")])
+            >>> out = aug(tempaug.Sample(video=torch.zeros(4, 1, 2, 2), segments=[(0, 1, "a"), (3, 4, "b")]))
+            >>> out.segments
+            [(0.0, 1.0, 'b')]
         """
-        if isinstance(labels, Params) and params is None:
-            labels, params = None, labels
-        if params is None:
-            raise InvalidArgumentError(f"{self.name}: apply needs the params to replay", arg="params")
-        if labels is None:
-            if self.mixes:
-                raise self._labels_needed()
-            return super().apply(x, params)
-        self._check_labelled_batch(x)
-        self._check_params(params, tuple(x.shape))
-        return self._mix(x, labels, params.to(x.device))
-
-    def _check_labelled_batch(self, x: Any) -> None:
-        check_clip(x, self.name)
-        if x.dim() != 5:
-            raise ShapeError(
-                f"{self.name}: labels come with a (B,T,C,H,W) batch, got one clip of shape {tuple(x.shape)}"
-            )
-
-    def _mix(self, x: Tensor, labels: Any, params: Params) -> tuple[Tensor, Any]:
-        """The pipeline on a batch and its labels: per-clip ops on the clips, mixers on both."""
-        if not self.mixes:
-            return self._apply(x, params), labels
-        return self._run_labelled(x, labels, params)
+        out = targets
+        children = params.children  # type: ignore[attr-defined]
+        for t, cp, child_shape in zip(self.transforms, children, self._child_input_shapes(shape)):
+            out = t.map_targets(out, cp, child_shape)
+        if self.p < 1.0:
+            out = out.where(params.applied.to(targets.times.device), targets)
+        return out
 
     @property
-    def temporal(self) -> bool:  # type: ignore[override]
+    def temporal(self) -> bool:
         return self.fuse and all(t.temporal for t in self.transforms) and sum(t.blends for t in self.transforms) <= 1
 
     def _check_shape(self, shape: Shape) -> None:
@@ -334,7 +284,7 @@ class Compose(_Container):
         for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
             maps.append(t.time_map(cp, length))
             length = maps[-1].length
-        folded = _fold(maps) if maps else identity_map(params.batch_size, length, params.device)
+        folded = fold_time(maps) if maps else identity_map(params.batch_size, length, params.device)
         if folded is None:  # pragma: no cover - excluded by `temporal`
             raise InvalidArgumentError(f"{self.name}: two frame-blending ops cannot fold into one map")
         if self.p < 1.0:
@@ -342,51 +292,8 @@ class Compose(_Container):
         return folded
 
     def _run(self, x: Tensor, params: Params) -> Tensor:
-        """Children in order; runs of temporal ops fold into one TimeMap, runs of geometric ops into one SpaceMap."""
-        return self._run_labelled(x, None, params)[0]
-
-    def _run_labelled(self, x: Tensor, labels: Any, params: Params) -> tuple[Tensor, Any]:
-        """:meth:`_run` carrying the labels of the batch to the mixers (None: there are none)."""
-        timing: TimeMap | None = None
-        space: SpaceMap | None = None
-        for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
-            if self.fuse and t.temporal:
-                if space is not None:
-                    x, space = apply_space_map(x, space), None
-                m = t.time_map(cp, x.shape[1] if timing is None else timing.length)
-                folded = m if timing is None else compose_maps(timing, m)
-                if folded is None:
-                    x, folded = apply_map(x, timing), m  # type: ignore[arg-type]
-                timing = folded
-                continue
-            if timing is not None:
-                x, timing = apply_map(x, timing), None
-            if self.fuse and getattr(t, "geometric", False):
-                shape = tuple(x.shape) if space is None else (*x.shape[:3], *space.size)
-                s = t.space_map(cp, shape)  # type: ignore[attr-defined]
-                joined = s if space is None else compose_space_maps(space, s)
-                if (
-                    joined is not None
-                    and space is not None
-                    and x.device.type == "cpu"
-                    and _loses_box_path(space, s, joined)
-                ):
-                    joined = None
-                if joined is None:
-                    x, joined = apply_space_map(x, space), s  # type: ignore[arg-type]
-                space = joined
-                continue
-            if space is not None:
-                x, space = apply_space_map(x, space), None
-            if _mixes(t):
-                if labels is None:
-                    raise self._labels_needed()
-                x, labels = t._mix(x, labels, cp)  # type: ignore[attr-defined]
-                continue
-            x = t._apply(x, cp)
-        if timing is not None:
-            x = apply_map(x, timing)
-        return (apply_space_map(x, space) if space is not None else x), labels
+        """Children in order, through the planner."""
+        return run(self.transforms, params.children, x, self.fuse)  # type: ignore[attr-defined]
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         if self.temporal:
@@ -425,7 +332,7 @@ class OneOf(_Container):
         self.weights = weights
 
     @property
-    def temporal(self) -> bool:  # type: ignore[override]
+    def temporal(self) -> bool:
         return all(t.temporal for t in self.transforms)
 
     def _check_shape(self, shape: Shape) -> None:
@@ -470,6 +377,18 @@ class OneOf(_Container):
         maps = [t.time_map(cp, length) for t, cp in zip(self.transforms, params.children)]  # type: ignore[attr-defined]
         chosen = select_maps(maps, params.choice)  # type: ignore[attr-defined]
         return gated_time_map(chosen, params.applied, length, self.name) if self.p < 1.0 else chosen
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Per sample, the chosen child's move (none where the gate left the sample out)."""
+        choice = params.choice if self.p >= 1.0 else torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
+        choice = choice.to(targets.times.device)
+        out = targets
+        for k, (t, cp) in enumerate(zip(self.transforms, params.children)):  # type: ignore[attr-defined]
+            picked = choice == k
+            if picked.device.type == "cpu" and not bool(picked.any()):
+                continue
+            out = t.map_targets(targets, cp, shape).where(picked, out)
+        return out
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         if self.temporal:
@@ -523,7 +442,7 @@ class SomeOf(_Container):
         return self._range[0] == len(self.transforms) and self.p >= 1.0
 
     @property
-    def temporal(self) -> bool:  # type: ignore[override]
+    def temporal(self) -> bool:
         return self.fuse and all(t.temporal for t in self.transforms) and sum(t.blends for t in self.transforms) <= 1
 
     def _check_shape(self, shape: Shape) -> None:
@@ -560,9 +479,17 @@ class SomeOf(_Container):
             m = t.time_map(cp, length)
             maps.append(m if self._takes_all else gated_time_map(m, params.chosen[:, i], length, self.name))  # type: ignore[attr-defined]
             length = m.length
-        folded = _fold(maps)
+        folded = fold_time(maps)
         assert folded is not None  # excluded by `temporal`
         return folded
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """The chosen children's moves, in the listed order."""
+        children = params.children  # type: ignore[attr-defined]
+        for i, (t, cp, child_shape) in enumerate(zip(self.transforms, children, self._child_input_shapes(shape))):
+            moved = t.map_targets(targets, cp, child_shape)
+            targets = moved if self._takes_all else moved.where(params.chosen[:, i], targets)  # type: ignore[attr-defined]
+        return targets
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         if self.temporal:
@@ -597,7 +524,7 @@ class RandomApply(_Container):
         self.transforms = [transform]
 
     @property
-    def temporal(self) -> bool:  # type: ignore[override]
+    def temporal(self) -> bool:
         return self.transform.temporal
 
     def _check_shape(self, shape: Shape) -> None:
@@ -616,6 +543,11 @@ class RandomApply(_Container):
         """The child's TimeMap for gated samples, the identity for the rest."""
         m = self.transform.time_map(params.children[0], length)  # type: ignore[attr-defined]
         return gated_time_map(m, params.applied, length, self.name) if self.p < 1.0 else m
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """The child's move for the samples the gate let through."""
+        moved = self.transform.map_targets(targets, params.children[0], shape)  # type: ignore[attr-defined]
+        return moved if self.p >= 1.0 else moved.where(params.applied, targets)
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         if self.temporal:

@@ -15,64 +15,20 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 import torch
 from torch import Tensor
 
-from ..functional.geometric import identity_matrix, warp
+from ..functional.geometric import SpaceMap, apply_space_map, compose_space_maps, identity_matrix
 from . import rng
 from .errors import ShapeError
+from .moves import move_in_space
 from .params import Params
+from .sample import Targets
 from .transform import FrameTransform, Shape
 
-__all__ = ["SpaceMap", "GeometricParams", "GeometricTransform", "compose_space_maps"]
-
-
-class SpaceMap(NamedTuple):
-    """An affine map per sample (T' = 1) or per frame (T' = T), the output size and the fill value.
-
-    Attributes:
-        matrix: (B, T', 3, 3) float32; output pixel centre (x, y, 1) -> input position.
-        size: output (H, W).
-        fill: value of output pixels that read outside the input frame.
-        antialias: antialias when a box map shrinks the frame on the CPU.
-    """
-
-    matrix: Tensor
-    size: tuple[int, int]
-    fill: float = 0.0
-    antialias: bool = True
-
-
-def compose_space_maps(inner: SpaceMap, outer: SpaceMap) -> SpaceMap | None:
-    """The map of "``inner``, then ``outer``" as one map, or None when their fill values differ.
-
-    Example:
-        >>> import torch
-        >>> from tempaug.core.geometry import SpaceMap, compose_space_maps
-        >>> from tempaug.functional.geometric import flip_matrix
-        >>> flip = SpaceMap(flip_matrix(True, (2, 2), 1), (2, 2))
-        >>> torch.equal(compose_space_maps(flip, flip).matrix, torch.eye(3).view(1, 1, 3, 3))
-        True
-    """
-    if inner.fill != outer.fill:
-        return None
-    return SpaceMap(inner.matrix @ outer.matrix, outer.size, outer.fill, inner.antialias and outer.antialias)
-
-
-def apply_space_map(x: Tensor, smap: SpaceMap) -> Tensor:
-    """Warp a (B,T,C,H,W) batch with a :class:`SpaceMap`.
-
-    Example:
-        >>> import torch
-        >>> from tempaug.core.geometry import SpaceMap, apply_space_map
-        >>> from tempaug.functional.geometric import identity_matrix
-        >>> x = torch.rand(1, 2, 1, 3, 3)
-        >>> apply_space_map(x, SpaceMap(identity_matrix(1), (3, 3))) is not None
-        True
-    """
-    return warp(x, smap.matrix.to(x.device), smap.size, smap.fill, smap.antialias)
+__all__ = ["SpaceMap", "GeometricParams", "GeometricTransform", "compose_space_maps", "apply_space_map"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -103,6 +59,7 @@ class GeometricTransform(FrameTransform):
     geometric: ClassVar[bool] = True
     params_type: ClassVar[type[Params]] = GeometricParams
     fill: float = 0.0
+    antialias: bool = True
 
     def _matrices(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         raise NotImplementedError
@@ -129,10 +86,46 @@ class GeometricTransform(FrameTransform):
         if frames not in (1, shape[1]):
             raise ShapeError(f"{self.name}: params hold maps for {frames} frames, the input has shape {tuple(shape)}")
 
+    @property
+    def reads_outside(self) -> bool:
+        """True when the op may read outside its input frame (so ``fill`` may come into view); ops that
+        never do (crops inside the frame, resizes, flips) say False, which lets the planner fold them."""
+        return True
+
+    @property
+    def resamples(self) -> bool:
+        """True when the op interpolates; False for ops that only move whole pixels (crops, flips)."""
+        return True
+
+    @property
+    def crops(self) -> bool:
+        """True when the op may read only part of its input frame; False for ops that read all of it
+        (resizes, flips)."""
+        return True
+
     def space_map(self, params: Params, shape: Shape) -> SpaceMap:
-        """The op's work on an input of ``shape`` (B,T,C,H,W) as a :class:`SpaceMap`."""
-        antialias = bool(getattr(self, "antialias", True))
-        return SpaceMap(params.matrix, self._out_size(shape), float(self.fill), antialias)  # type: ignore[attr-defined]
+        """The op's work on an input of ``shape`` (B,T,C,H,W) as a :class:`SpaceMap`.
+
+        Example:
+            >>> import tempaug
+            >>> op = tempaug.CenterCrop(2)
+            >>> smap = op.space_map(op.sample((1, 1, 1, 4, 4)), (1, 1, 1, 4, 4))
+            >>> smap.size, smap.reads_outside, smap.resamples, smap.crops
+            ((2, 2), False, False, True)
+        """
+        return SpaceMap(
+            params.matrix,  # type: ignore[attr-defined]
+            self._out_size(shape),
+            float(self.fill),
+            self.antialias,
+            self.reads_outside,
+            self.resamples,
+            self.crops,
+        )
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Boxes, keypoints and masks follow the op's space map (see :func:`tempaug.core.moves.move_in_space`)."""
+        return move_in_space(targets, self.space_map(params, shape))
 
     def _transform(self, x: Tensor, params: Params) -> Tensor:
         return apply_space_map(x, self.space_map(params, tuple(x.shape)))

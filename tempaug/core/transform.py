@@ -22,12 +22,15 @@ from typing import Any, Callable, ClassVar, Iterator, Sequence
 import torch
 from torch import Tensor
 
+from ..functional.geometric import SpaceMap
 from ..functional.temporal import TimeMap, apply_map, gate_map, positions_to_map
 from . import rng
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .layout import batch_shape, check_clip, lift, lower
+from .moves import move_in_time
 from .params import Params
 from .registry import register
+from .sample import Targets, TargetsError, identity_times, pack, unpack
 from .validation import check_no_nan, check_probability
 
 __all__ = ["Transform", "FrameTransform", "TemporalTransform", "TemporalParams", "apply_where", "apply_select"]
@@ -52,10 +55,43 @@ class Transform:
         torch.Size([4])
     """
 
-    #: True when the op only re-times the clip and can hand its work to the resampler as a TimeMap.
-    temporal: ClassVar[bool] = False
-    #: True when the op may blend two source frames into one output frame.
-    blends: ClassVar[bool] = False
+    #: The params class the op draws; ``apply`` refuses params of another class.
+    params_type: ClassVar[type[Params]] = Params
+
+    # ------------------------------------------------------------------ traits
+    # What the planner and the containers need to know about an op. Leaf ops declare them as class attributes
+    # (``temporal = True``); containers compute them from their children.
+    @property
+    def temporal(self) -> bool:
+        """True when the op only re-times the clip and can hand its work to the planner as a TimeMap."""
+        return False
+
+    @property
+    def blends(self) -> bool:
+        """True when the op may blend two source frames into one output frame."""
+        return False
+
+    @property
+    def geometric(self) -> bool:
+        """True when the op only moves pixels with an affine map and can hand its work to the planner as a SpaceMap."""
+        return False
+
+    @property
+    def mixes(self) -> bool:
+        """True when the op mixes the samples of a batch together with their labels (a mixer, ``Synthesize``): it
+        needs a sample with a label, a batch-level place in a pipeline and ``p=1`` on its containers."""
+        return False
+
+    @property
+    def needs_targets(self) -> bool:
+        """True when the op's frames depend on the targets (a generator conditioned on the label), so it runs as
+        itself inside a pipeline instead of being folded."""
+        return False
+
+    @property
+    def grows_batch(self) -> bool:
+        """True when the op adds samples to the batch (an appending ``Synthesize``), so it must come last."""
+        return False
 
     def __init__(self, p: float = 1.0) -> None:
         self.p = check_probability(self.name, "p", p)
@@ -131,8 +167,11 @@ class Transform:
             )
         return params.to(device)
 
-    def apply(self, x: Tensor, params: Params) -> Tensor:
+    def apply(self, x: Any, params: Params) -> Any:
         """Apply with given params: a pure function of ``x`` and ``params`` (x is never modified).
+
+        ``x`` is a clip or batch tensor, a :class:`~tempaug.core.sample.Sample` or a dict with the same keys;
+        the result is of the same kind, every target moved with the frames.
 
         Example:
             >>> import torch, tempaug
@@ -140,15 +179,27 @@ class Transform:
             >>> op.apply(clip, op.sample(clip.shape)).flatten().tolist()
             [2.0, 1.0, 0.0]
         """
-        check_clip(x, self.name)
-        xb, lifted = lift(x)
-        self._check_params(params, xb.shape)
-        return lower(self._apply(xb, params.to(xb.device)), lifted)
+        if not isinstance(params, Params):
+            raise DTypeError(
+                f"{self.name}: apply takes (x, params), got a {type(params).__name__} for params; labels travel with "
+                "the clip in a sample: op.apply(tempaug.Sample(video=clips, label=labels), params)"
+            )
+        if isinstance(x, Tensor) and not self.mixes:
+            check_clip(x, self.name)
+            xb, lifted = lift(x)
+            self._check_params(params, xb.shape)
+            return lower(self._apply(xb, params.to(xb.device)), lifted)
+        video, targets, form = unpack(x, self.name)
+        self._check_params(params, video.shape)
+        out, moved = self._apply_sample(video, self._require_targets(targets, video), params.to(video.device))
+        return pack(form, out, moved, x)
 
-    def __call__(
-        self, x: Tensor, generator: torch.Generator | None = None, return_params: bool = False
-    ) -> Tensor | tuple[Tensor, Params]:
+    def __call__(self, x: Any, generator: torch.Generator | None = None, return_params: bool = False) -> Any:
         """Sample params for ``x`` and apply them; with ``return_params=True`` return ``(out, params)``.
+
+        ``x`` is a clip or batch tensor (a tensor comes back), a :class:`~tempaug.core.sample.Sample` (a Sample
+        comes back, with its labels, boxes, keypoints, masks and segments moved with the frames) or a dict
+        with the same keys (a dict comes back).
 
         Example:
             >>> import torch, tempaug
@@ -156,13 +207,43 @@ class Transform:
             >>> out.shape, params.batch_size
             (torch.Size([8, 3, 4, 4]), 1)
         """
-        check_clip(x, self.name)
-        xb, lifted = lift(x)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise DTypeError(
+                f"{self.name}: the second argument is the torch.Generator to draw from, got a "
+                f"{type(generator).__name__}; labels travel with the clip in a sample: call "
+                "op(tempaug.Sample(video=clips, label=labels)) (see the migration notes in docs/index.md)"
+            )
+        if isinstance(x, Tensor) and not self.mixes:
+            check_clip(x, self.name)
+            xb, lifted = lift(x)
+            if self.blends:
+                check_no_nan(self.name, xb)
+            params = self.sample(xb.shape, generator=generator, device=xb.device)
+            out = lower(self._apply(xb, params), lifted)
+            return (out, params) if return_params else out
+        video, targets, form = unpack(x, self.name)
+        targets = self._require_targets(targets, video)
         if self.blends:
-            check_no_nan(self.name, xb)
-        params = self.sample(xb.shape, generator=generator, device=xb.device)
-        out = lower(self._apply(xb, params), lifted)
+            check_no_nan(self.name, video)
+        params = self.sample(video.shape, generator=generator, device=video.device)
+        result, moved = self._apply_sample(video, targets, params)
+        out = pack(form, result, moved, x)
         return (out, params) if return_params else out
+
+    def _require_targets(self, targets: Targets | None, video: Tensor) -> Targets:
+        """The targets of a sample; a bare tensor has none, which ops that need a label refuse."""
+        if targets is None:
+            if self.mixes:
+                raise self._label_needed()
+            times, origin = identity_times(video.shape[0], video.shape[1], video.device)
+            return Targets(times=times, origin=origin)
+        return targets
+
+    def _label_needed(self) -> TargetsError:
+        return TargetsError(
+            f"{self.name}: mixes or makes clips together with their labels, so it needs a sample with a label: "
+            "op(tempaug.Sample(video=clips, label=labels)), or a dict with 'video' and 'label'"
+        )
 
     def output_shape(self, shape: Sequence[int]) -> Shape:
         """The shape ``__call__`` returns for an input of ``shape`` (clip or batch).
@@ -191,6 +272,30 @@ class Transform:
             dtype = child.output_dtype(dtype)
         return dtype
 
+    # ----------------------------------------------------------------- targets
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Move ``targets`` as the op moves the frames of a (B,T,C,H,W) batch of ``shape`` with ``params``.
+
+        Every op says how it moves labels, boxes, keypoints, masks and segments: temporal ops through their
+        time map, geometric ops through their space map, photometric ops leave targets as they are, mixers
+        combine them. Targets depend only on the params and the shape, never on the pixels.
+
+        Example:
+            >>> import torch, tempaug
+            >>> from tempaug.core.sample import unpack
+            >>> op = tempaug.TemporalReverse()
+            >>> video, targets, _ = unpack({"video": torch.zeros(3, 1, 2, 2)}, "op")
+            >>> op.map_targets(targets, op.sample(video.shape), tuple(video.shape)).times.tolist()
+            [[2.0, 1.0, 0.0]]
+        """
+        raise TargetsError(f"{self.name}: does not say how it moves targets; pass the clip as a bare tensor")
+
+    def _apply_sample(self, x: Tensor, targets: Targets, params: Params) -> tuple[Tensor, Targets]:
+        """The op on a (B,T,C,H,W) batch and its targets: the frames by :meth:`_apply`, the targets by
+        :meth:`map_targets`. Ops whose frames depend on the targets (``needs_targets``) override it."""
+        shape = tuple(x.shape)
+        return self._apply(x, params), self.map_targets(targets, params, shape)
+
     # ------------------------------------------------------------ for subclasses
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         raise NotImplementedError
@@ -205,11 +310,9 @@ class Transform:
         """Raise a ShapeError when the op cannot take a batch of ``shape``."""
 
     def _check_params(self, params: Params, shape: Shape) -> None:
-        expected = getattr(type(self), "params_type", None)
-        if not isinstance(params, Params) or (expected is not None and not isinstance(params, expected)):
-            raise DTypeError(
-                f"{self.name}: params must be {getattr(expected, '__name__', 'Params')}, got {type(params).__name__}"
-            )
+        expected = self.params_type
+        if not isinstance(params, expected):
+            raise DTypeError(f"{self.name}: params must be {expected.__name__}, got {type(params).__name__}")
         if params.batch_size != shape[0]:
             raise ShapeError(
                 f"{self.name}: params describe {params.batch_size} samples but the input batch has shape {tuple(shape)}"
@@ -218,6 +321,10 @@ class Transform:
     def time_map(self, params: Params, length: int) -> TimeMap:
         """The op's work as a TimeMap over ``length`` input frames (temporal ops only)."""
         raise NotImplementedError(f"{self.name} is not a temporal op")
+
+    def space_map(self, params: Params, shape: Shape) -> SpaceMap:
+        """The op's work on a batch of ``shape`` as a SpaceMap (geometric ops only)."""
+        raise NotImplementedError(f"{self.name} is not a geometric op")
 
     # ---------------------------------------------------------- serialisation
     def _arg_names(self) -> list[str]:
@@ -339,6 +446,10 @@ class FrameTransform(Transform):
 
     abstract = True
 
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Photometric ops change pixel values only: every target stays as it is (the same tensors)."""
+        return targets
+
     def _transform(self, x: Tensor, params: Params) -> Tensor:
         raise NotImplementedError
 
@@ -429,6 +540,10 @@ class TemporalTransform(Transform):
 
     def _apply(self, x: Tensor, params: Params) -> Tensor:
         return apply_map(x, self.time_map(params, x.shape[1]))
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Per-frame targets follow the op's time map (see :func:`tempaug.core.moves.move_in_time`)."""
+        return move_in_time(targets, self.time_map(params, shape[1]))
 
 
 def gated_time_map(tmap: TimeMap, mask: Tensor, length: int, where: str) -> TimeMap:

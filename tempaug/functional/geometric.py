@@ -28,11 +28,16 @@ Example:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
+    "SpaceMap",
+    "compose_space_maps",
+    "apply_space_map",
     "identity_matrix",
     "box_matrix",
     "flip_matrix",
@@ -239,12 +244,19 @@ def crop_resize(
 def grid_warp(x: Tensor, matrix: Tensor, size: tuple[int, int], fill: float = 0.0) -> Tensor:
     """Warp a (B,T,C,H,W) batch with (B, T', 3, 3) output-to-input maps in one ``grid_sample`` over B*T frames.
 
+    A point inside the frame's extent (pixel centres ``0 .. W-1`` plus half a pixel on each side) reads the
+    bilinear value with the edge pixels repeated, as the box path's resize does; beyond it ``fill`` fades in
+    over one pixel (so rotated edges stay smooth) and is all there is a pixel further out.
+
     Example:
         >>> import torch
         >>> from tempaug.functional.geometric import grid_warp, identity_matrix
         >>> x = torch.rand(2, 3, 1, 4, 5)
         >>> torch.allclose(grid_warp(x, identity_matrix(2), (4, 5)), x, atol=1e-6)
         True
+        >>> up = torch.tensor([[2.0, 0, 0], [0, 1, 0], [0, 0, 1]]).view(1, 1, 3, 3)    # a 2x upscale read at x/2
+        >>> grid_warp(torch.ones(1, 1, 1, 1, 2), up.inverse(), (1, 4)).flatten().tolist()   # no dark edge
+        [1.0, 1.0, 1.0, 1.0]
     """
     b, t, c, h, w = x.shape
     oh, ow = size
@@ -256,22 +268,20 @@ def grid_warp(x: Tensor, matrix: Tensor, size: tuple[int, int], fill: float = 0.
     )
     points = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1).view(1, 1, oh * ow, 3)
     src = points @ matrix.to(device=device, dtype=torch.float32).transpose(-1, -2)  # (B, T', oh*ow, 3)
-    grid = torch.stack([(2 * src[..., 0] + 1) / w - 1, (2 * src[..., 1] + 1) / h - 1], dim=-1)
+    px, py = src[..., 0], src[..., 1]
+    grid = torch.stack([(2 * px + 1) / w - 1, (2 * py + 1) / h - 1], dim=-1)
     grid = grid.expand(b, t, oh * ow, 2).reshape(b * t, oh, ow, 2)
+    # share of each output pixel that lies on the frame: 1 within the extent, fading to 0 one pixel beyond it
+    inside_x = (torch.minimum(px + 0.5, (w - 0.5) - px) + 1.0).clamp_(0.0, 1.0)
+    inside_y = (torch.minimum(py + 0.5, (h - 0.5) - py) + 1.0).clamp_(0.0, 1.0)
+    inside = (inside_x * inside_y).expand(b, t, oh * ow).reshape(b, t, 1, oh, ow)
     dtype = x.dtype
     compute = dtype if dtype in (torch.float32, torch.float64) else torch.float32
     frames = x.reshape(b * t, c, h, w).to(compute)
-    out = F.grid_sample(frames, grid.to(compute), mode="bilinear", padding_mode="zeros", align_corners=False)
-    if fill != 0.0:
-        inside = F.grid_sample(
-            torch.ones(b * t, 1, h, w, dtype=compute, device=device),
-            grid.to(compute),
-            mode="bilinear",
-            padding_mode="zeros",
-            align_corners=False,
-        )
-        out = out + (1 - inside) * fill
+    out = F.grid_sample(frames, grid.to(compute), mode="bilinear", padding_mode="border", align_corners=False)
     out = out.view(b, t, c, oh, ow)
+    inside = inside.to(compute)
+    out = out * inside + (1 - inside) * fill
     if dtype == torch.uint8:
         return out.round_().clamp_(0, 255).to(torch.uint8)
     return out.to(dtype)
@@ -306,3 +316,74 @@ def warp(x: Tensor, matrix: Tensor, size: tuple[int, int], fill: float = 0.0, an
     out[fast] = crop_resize(x[fast], boxes[fast], flips[fast], size, fill, antialias)
     out[slow] = grid_warp(x[slow], matrix[slow], size, fill)
     return out
+
+
+class SpaceMap(NamedTuple):
+    """A geometric op's work: an affine map per sample (T' = 1) or per frame (T' = T), the output size, the fill.
+
+    Attributes:
+        matrix: (B, T', 3, 3) float32; output pixel centre (x, y, 1) -> input position.
+        size: output (H, W).
+        fill: value of output pixels that read outside the input frame.
+        antialias: antialias when a box map shrinks the frame on the CPU.
+        reads_outside: the map may read outside its input frame (rotations, shifts, padded crops), so
+            pixels of ``fill`` may come into view.
+        resamples: the map interpolates (False for crops and flips that move whole pixels).
+        crops: the map reads only part of its input frame (crops, zooms).
+    """
+
+    matrix: Tensor
+    size: tuple[int, int]
+    fill: float = 0.0
+    antialias: bool = True
+    reads_outside: bool = True
+    resamples: bool = True
+    crops: bool = True
+
+
+def compose_space_maps(inner: SpaceMap, outer: SpaceMap) -> SpaceMap | None:
+    """The map of "``inner``, then ``outer``" as one map, or None when one warp would not give the same frames.
+
+    One warp gives the same frames as the two in turn when
+
+    - the fill values agree;
+    - ``outer`` reads only inside ``inner``'s output frame (else one warp reads ``inner``'s input where
+      the two warps see ``fill``);
+    - at most one of them interpolates (as two time maps fold when at most one blends): a resampling
+      ``inner`` is followed only by a whole-pixel move of all of its output (a flip), since a crop would
+      cut its interpolation short at the crop's edge, and a second interpolation cannot be undone.
+
+    Then the folded map reads the same source points as the chain, and the results differ by float
+    rounding of the matrix product only.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.geometric import SpaceMap, compose_space_maps, flip_matrix
+        >>> flip = SpaceMap(flip_matrix(True, (2, 2), 1), (2, 2), reads_outside=False, resamples=False, crops=False)
+        >>> torch.equal(compose_space_maps(flip, flip).matrix, torch.eye(3).view(1, 1, 3, 3))
+        True
+    """
+    if inner.fill != outer.fill or outer.reads_outside or (inner.resamples and (outer.resamples or outer.crops)):
+        return None
+    return SpaceMap(
+        inner.matrix @ outer.matrix,
+        outer.size,
+        outer.fill,
+        inner.antialias and outer.antialias,
+        inner.reads_outside,
+        inner.resamples or outer.resamples,
+        inner.crops or outer.crops,
+    )
+
+
+def apply_space_map(x: Tensor, smap: SpaceMap) -> Tensor:
+    """Warp a (B,T,C,H,W) batch with a :class:`SpaceMap`.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.geometric import SpaceMap, apply_space_map, identity_matrix
+        >>> x = torch.rand(1, 2, 1, 3, 3)
+        >>> torch.equal(apply_space_map(x, SpaceMap(identity_matrix(1), (3, 3))), x)
+        True
+    """
+    return warp(x, smap.matrix.to(x.device), smap.size, smap.fill, smap.antialias)

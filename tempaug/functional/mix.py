@@ -27,7 +27,20 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["blend", "box_axes", "box_mask", "box_weights", "mix_labels", "paste_box", "soft_labels"]
+__all__ = [
+    "blend",
+    "blend_mask",
+    "blend_targets",
+    "box_axes",
+    "box_mask",
+    "box_weights",
+    "frames_taken",
+    "mix_labels",
+    "paste_box",
+    "paste_boxes",
+    "paste_points",
+    "soft_labels",
+]
 
 
 def soft_labels(labels: Tensor, num_classes: int, smoothing: float = 0.0) -> Tensor:
@@ -186,3 +199,148 @@ def paste_box(x: Tensor, partner: Tensor, box: Tensor) -> Tensor:
     box = box.to(x.device)
     mask = box_mask(box, (x.shape[1], x.shape[3], x.shape[4]))
     return torch.where(mask, x.index_select(0, partner.to(x.device)), x)
+
+
+# ------------------------------------------------------------------------------------ targets of a mix
+def blend_targets(values: Tensor, present: Tensor, partner: Tensor, own: Tensor) -> tuple[Tensor, Tensor]:
+    """MixUp on per-frame objects: each sample keeps its own objects and gains its partner's (both are seen).
+
+    Args:
+        values: (B, T, N, ...) boxes or keypoints.
+        present: (B, T, N, ...) bool, which of them are there (box validity, keypoint visibility).
+        partner: (B,) long.
+        own: (B,) each sample's own share; a share of 0 hides its own objects, 1 its partner's.
+
+    Returns:
+        (B, T, 2N, ...) values (own first, then the partner's) and their presence.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import blend_targets
+        >>> v, p = blend_targets(torch.tensor([[[1.0]], [[2.0]]]), torch.ones(2, 1, 1, dtype=torch.bool),
+        ...                      torch.tensor([1, 0]), torch.tensor([0.5, 1.0]))
+        >>> v.flatten().tolist(), p.flatten().tolist()
+        ([1.0, 2.0, 2.0, 1.0], [True, True, True, False])
+    """
+    idx = partner.to(values.device)
+    shape = (-1, *([1] * (present.dim() - 1)))
+    own = own.to(values.device).view(shape)
+    mine = present & (own > 0)
+    theirs = present.index_select(0, idx) & (own < 1)
+    return torch.cat([values, values.index_select(0, idx)], dim=2), torch.cat([mine, theirs], dim=2)
+
+
+def blend_mask(mask: Tensor, partner: Tensor, own: Tensor) -> Tensor:
+    """MixUp on (B, T, M, H, W) masks: float masks blend like the pixels; integer masks are never blended,
+    each sample keeps the mask of the clip with the larger share (its own at an even split).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import blend_mask
+        >>> m = torch.tensor([1, 2]).view(2, 1, 1, 1, 1)
+        >>> blend_mask(m, torch.tensor([1, 0]), torch.tensor([0.25, 0.5])).flatten().tolist()
+        [2, 2]
+    """
+    idx = partner.to(mask.device)
+    other = mask.index_select(0, idx)
+    weight = own.to(mask.device).view(-1, *([1] * (mask.dim() - 1)))
+    if mask.is_floating_point():
+        return (weight * mask + (1 - weight) * other).to(mask.dtype)
+    return torch.where(weight >= 0.5, mask, other)
+
+
+def frames_taken(box: Tensor, size: Sequence[int]) -> Tensor:
+    """(B, T) bool: frames whose every pixel comes from the partner (the box spans the whole frame there).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import frames_taken
+        >>> frames_taken(torch.tensor([[1, 2, 0, 4, 0, 4], [0, 3, 0, 2, 0, 4]]), (3, 4, 4)).tolist()
+        [[False, True, False], [False, False, False]]
+    """
+    mt, my, mx = box_axes(box, size)
+    return mt & my.all(dim=1, keepdim=True) & mx.all(dim=1, keepdim=True)
+
+
+def _inside_rect(x: Tensor, y: Tensor, box: Tensor) -> Tensor:
+    """Points (B, T, N, ...) inside each sample's pasted rectangle (pixel coordinates, ends excluded)."""
+    view = (-1, *([1] * (x.dim() - 1)))
+    y0, y1, x0, x1 = (box[:, k].to(x.dtype).view(view) for k in (2, 3, 4, 5))
+    return (x >= x0) & (x < x1) & (y >= y0) & (y < y1)
+
+
+def _in_span(box: Tensor, t: int, like: Tensor) -> Tensor:
+    """(B, T, 1, ...) bool: the frames of each sample's box."""
+    frames = torch.arange(t, device=box.device).view(1, t)
+    span = (frames >= box[:, :1]) & (frames < box[:, 1:2])
+    return span.view(*span.shape, *([1] * (like.dim() - 2)))
+
+
+def paste_boxes(
+    boxes: Tensor, valid: Tensor, partner: Tensor, box: Tensor, size: Sequence[int]
+) -> tuple[Tensor, Tensor]:
+    """Boxes after :func:`paste_box`: each sample keeps its own boxes, except those the pasted region hides
+    entirely, and gains its partner's boxes cut to the pasted region, on the pasted frames.
+
+    Args:
+        boxes: (B, T, N, 4) ``xyxy`` boxes in pixel coordinates; ``valid`` (B, T, N) bool.
+        partner: (B,) long; box: (B, 6) long ``(t0, t1, y0, y1, x0, x1)``; size: the clip's (T, H, W).
+
+    Returns:
+        (B, T, 2N, 4) boxes (own first, then the partner's) and their validity.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import paste_boxes
+        >>> boxes = torch.tensor([[0.0, 0, 2, 2], [2.0, 2, 4, 4]]).view(2, 1, 1, 4)
+        >>> out, ok = paste_boxes(boxes, torch.ones(2, 1, 1, dtype=torch.bool), torch.tensor([1, 0]),
+        ...                       torch.tensor([[0, 1, 0, 3, 0, 3], [0, 0, 0, 0, 0, 0]]), (1, 4, 4))
+        >>> out[0, 0].tolist(), ok[0, 0].tolist()
+        ([[0.0, 0.0, 2.0, 2.0], [2.0, 2.0, 3.0, 3.0]], [False, True])
+    """
+    t = int(size[0])
+    box = box.to(boxes.device)
+    idx = partner.to(boxes.device)
+    view = (-1, 1, 1)
+    y0, y1, x0, x1 = (box[:, k].to(boxes.dtype).view(view) for k in (2, 3, 4, 5))
+    span = _in_span(box, t, valid)
+    bx0, by0, bx1, by1 = boxes.unbind(-1)
+    hidden = span & (bx0 >= x0) & (bx1 <= x1) & (by0 >= y0) & (by1 <= y1)
+    mine = valid & ~hidden
+    px0, py0, px1, py1 = boxes.index_select(0, idx).unbind(-1)
+    cut = torch.stack([px0.clamp(x0, x1), py0.clamp(y0, y1), px1.clamp(x0, x1), py1.clamp(y0, y1)], dim=-1)
+    theirs = valid.index_select(0, idx) & span & (cut[..., 2] > cut[..., 0]) & (cut[..., 3] > cut[..., 1])
+    return torch.cat([boxes, cut], dim=2), torch.cat([mine, theirs], dim=2)
+
+
+def paste_points(
+    points: Tensor, visible: Tensor, partner: Tensor, box: Tensor, size: Sequence[int]
+) -> tuple[Tensor, Tensor]:
+    """Keypoints after :func:`paste_box`: a sample's own points inside the pasted region are hidden; its
+    partner's points are seen there only.
+
+    Args:
+        points: (B, T, N, K, 2); visible: (B, T, N, K) bool; partner, box, size: as for :func:`paste_boxes`.
+
+    Returns:
+        (B, T, 2N, K, 2) points (own first, then the partner's) and their visibility.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import paste_points
+        >>> pts = torch.tensor([0.5, 0.5]).expand(2, 1, 1, 1, 2)
+        >>> _, vis = paste_points(pts, torch.ones(2, 1, 1, 1, dtype=torch.bool), torch.tensor([1, 0]),
+        ...                       torch.tensor([[0, 1, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0]]), (1, 2, 2))
+        >>> vis[0].flatten().tolist(), vis[1].flatten().tolist()
+        ([False, True], [True, False])
+    """
+    t = int(size[0])
+    box = box.to(points.device)
+    idx = partner.to(points.device)
+    span = _in_span(box, t, visible)
+    inside = span & _inside_rect(points[..., 0], points[..., 1], box)
+    theirs_pts = points.index_select(0, idx)
+    theirs_in = span & _inside_rect(theirs_pts[..., 0], theirs_pts[..., 1], box)
+    mine = visible & ~inside
+    theirs = visible.index_select(0, idx) & theirs_in
+    return torch.cat([points, theirs_pts], dim=2), torch.cat([mine, theirs], dim=2)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import ClassVar, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -25,6 +26,7 @@ from ..core import rng
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.geometry import GeometricParams, GeometricTransform
 from ..core.params import Params
+from ..core.sample import Targets, TargetsError
 from ..core.transform import Shape
 from ..core.validation import check_range
 from ..core.vary import check_vary, draw_over_time
@@ -127,6 +129,10 @@ class RandomResizedCrop(_SizedOp):
         self.antialias = bool(antialias)
         self.vary = check_vary(self.name, vary)
 
+    @property
+    def reads_outside(self) -> bool:
+        return False
+
     def _boxes(self, n: int, h: int, w: int, generator: torch.Generator | None) -> Tensor:
         """(n, 4) float boxes: torchvision's 10 tries with its centre-crop fallback.
 
@@ -203,6 +209,14 @@ class RandomCrop(_SizedOp):
         self.fill = float(fill)
         self.vary = check_vary(self.name, vary)
 
+    @property
+    def reads_outside(self) -> bool:
+        return self.padding > 0 or self.pad_if_needed
+
+    @property
+    def resamples(self) -> bool:
+        return False
+
     def _check_shape(self, shape: Shape) -> None:
         h, w = shape[3] + 2 * self.padding, shape[4] + 2 * self.padding
         if not self.pad_if_needed and (self._size[0] > h or self._size[1] > w):
@@ -246,6 +260,14 @@ class CenterCrop(_SizedOp):
         self._set_size(size)
         self.pad_if_needed = bool(pad_if_needed)
 
+    @property
+    def reads_outside(self) -> bool:
+        return self.pad_if_needed
+
+    @property
+    def resamples(self) -> bool:
+        return False
+
     def _check_shape(self, shape: Shape) -> None:
         if not self.pad_if_needed and (self._size[0] > shape[3] or self._size[1] > shape[4]):
             raise ShapeError(
@@ -280,6 +302,14 @@ class Resize(_SizedOp):
         self._set_size(size)
         self.antialias = bool(antialias)
 
+    @property
+    def reads_outside(self) -> bool:
+        return False
+
+    @property
+    def crops(self) -> bool:
+        return False
+
     def _out_size(self, shape: Shape) -> tuple[int, int]:
         if not isinstance(self.size, int):
             return self._size
@@ -296,25 +326,117 @@ class Resize(_SizedOp):
 
 
 # ------------------------------------------------------------------- flips
+def _check_swap(op: str, swap: Any) -> list[list[Any]]:
+    """The class swap map as sorted pairs, each class listed once: ``{"left": "right"}`` -> ``[["left", "right"]]``."""
+    if swap is None:
+        return []
+    items = list(swap.items()) if isinstance(swap, Mapping) else swap
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise InvalidArgumentError(f"{op}: swap must map classes to classes, got {swap!r}", arg="swap")
+    partner: dict[Any, Any] = {}
+    for item in items:
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
+            raise InvalidArgumentError(f"{op}: swap must map classes to classes, got the entry {item!r}", arg="swap")
+        a, b = item
+        for c in (a, b):
+            if not (isinstance(c, str) or (isinstance(c, int) and not isinstance(c, bool) and c >= 0)):
+                raise InvalidArgumentError(
+                    f"{op}: swap names classes by a class index >= 0 or a name, got {c!r}", arg="swap"
+                )
+        if a == b:
+            raise InvalidArgumentError(f"{op}: swap maps {a!r} to itself", arg="swap")
+        for x, y in ((a, b), (b, a)):
+            if partner.get(x, y) != y:
+                raise InvalidArgumentError(
+                    f"{op}: swap pairs {x!r} with both {partner[x]!r} and {y!r}; each class swaps with one other",
+                    arg="swap",
+                )
+            partner[x] = y
+    pairs = {tuple(sorted((a, b), key=repr)) for a, b in partner.items()}
+    return [list(pair) for pair in sorted(pairs, key=repr)]
+
+
 class HorizontalFlip(GeometricTransform):
     """Mirror every frame left-right.
 
     Args:
         p: probability, per sample, of flipping.
+        swap: classes whose meaning flips with the frame, e.g. ``{"push_left": "push_right"}`` or ``{3: 4}``
+            (either direction; each pair swaps both ways). A flipped sample's class label (an index, or the
+            columns of a soft row) and its segments' labels are swapped.
 
     Example:
         >>> import torch, tempaug
         >>> tempaug.HorizontalFlip()(torch.arange(3.0).view(1, 1, 1, 3)).flatten().tolist()
         [2.0, 1.0, 0.0]
+        >>> flip = tempaug.HorizontalFlip(swap={3: 4})
+        >>> out = flip(tempaug.Sample(video=torch.zeros(2, 1, 4, 4), label=3, segments=[(0, 1, 4)]))
+        >>> out.label, out.segments
+        (4, [(0.0, 1.0, 3)])
     """
 
     horizontal: ClassVar[bool] = True
 
-    def __init__(self, p: float = 1.0) -> None:
+    def __init__(self, p: float = 1.0, swap: Mapping[Any, Any] | Sequence[Sequence[Any]] | None = None) -> None:
         super().__init__(p=p)
+        self.swap = _check_swap(self.name, swap)
+
+    @property
+    def reads_outside(self) -> bool:
+        return False
+
+    @property
+    def resamples(self) -> bool:
+        return False
+
+    @property
+    def crops(self) -> bool:
+        return False
 
     def _matrices(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         return flip_matrix(self.horizontal, (shape[3], shape[4]), shape[0], rng.generator_device(generator)), {}
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Boxes, keypoints and masks are mirrored; with ``swap``, a flipped sample's classes are swapped too."""
+        moved = super().map_targets(targets, params, shape)
+        if not self.swap:
+            return moved
+        flipped = params.applied.to(targets.times.device)
+        pairs = [(a, b) for a, b in self.swap] + [(b, a) for a, b in self.swap]
+        changes: dict[str, Any] = {}
+        label = moved.label
+        if label is not None:
+            indices = [(a, b) for a, b in pairs if isinstance(a, int) and isinstance(b, int)]
+            if label.is_floating_point():
+                k = label.shape[-1]
+                unknown = sorted({c for pair in indices for c in pair if c >= k})
+                if unknown:
+                    raise TargetsError(
+                        f"{self.name}: swap names class(es) {unknown}, but the soft labels of shape "
+                        f"{tuple(label.shape)} have {k} classes"
+                    )
+                order = list(range(k))
+                for a, b in indices:
+                    order[a] = b
+                swapped = label[:, order]
+            else:
+                swapped = label
+                for a, b in indices:
+                    swapped = torch.where(label == a, b, swapped)
+            changes["label"] = torch.where(flipped.view(-1, *([1] * (label.dim() - 1))), swapped, label)
+        if moved.segment_label is not None:
+            names = list(moved.segment_names)
+            lookup = dict(pairs)
+            for name in list(names):
+                if name in lookup and lookup[name] not in names:
+                    names.append(lookup[name])
+            table = torch.tensor(
+                [names.index(lookup.get(name, name)) for name in names], dtype=torch.long, device=flipped.device
+            )
+            renamed = table[moved.segment_label]
+            changes["segment_label"] = torch.where(flipped.view(-1, 1), renamed, moved.segment_label)
+            changes["segment_names"] = tuple(names)
+        return moved.replace(**changes)
 
 
 class VerticalFlip(HorizontalFlip):
@@ -400,6 +522,12 @@ class RandomAffine(GeometricTransform):
         self.shear = shear if shear is None or isinstance(shear, (int, float)) else tuple(self._shear)
         self.fill = float(fill)
         self.vary = check_vary(self.name, vary)
+
+    @property
+    def reads_outside(self) -> bool:
+        """False only when the op can only zoom in about the centre (no rotation, shift or shear)."""
+        return not (self._degrees == (0.0, 0.0) and self._translate == (0.0, 0.0) and self._shear == (0.0, 0.0)
+                    and self._scale[0] >= 1.0)
 
     def _matrices(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         b, t, _, h, w = shape

@@ -1,26 +1,33 @@
-"""Mixers: each sample of a batch takes part of another sample, and its label becomes the matching blend.
+"""Mixers: each sample of a batch takes part of another sample, and its targets become the matching blend.
 
-A mixer runs on a whole batch and its labels: ``mixer(clips, labels)`` returns ``(clips, soft_labels)``.
-Each sample draws a partner (a random cyclic pairing: every clip is some other clip's partner exactly once)
-and either a blend weight λ (:class:`MixUp`) or a box it takes from the partner: a box on every frame
-(:class:`CutMix`), a run of frames (:class:`TemporalCutMix`) or a space-time cuboid (:class:`TubeMix`).
-The label weights are the shares of pixels actually taken from each clip, counted on the mask that was
-used, so boxes clipped at the border are accounted for exactly. :class:`MixChoice` picks one mixer per
-batch or per sample. The work is done by :mod:`tempaug.functional.mix`.
+A mixer runs on a whole batch and its labels: ``mixer(Sample(video=clips, label=labels))`` returns the sample
+with mixed clips and soft labels (a dict with ``video`` and ``label`` works the same way). Each sample draws a
+partner (a random cyclic pairing: every clip is some other clip's partner exactly once) and either a blend
+weight λ (:class:`MixUp`) or a box it takes from the partner: a box on every frame (:class:`CutMix`), a run of
+frames (:class:`TemporalCutMix`) or a space-time cuboid (:class:`TubeMix`). The label weights are the shares of
+pixels actually taken from each clip, counted on the mask that was used, so boxes clipped at the border are
+accounted for exactly. :class:`MixChoice` picks one mixer per batch or per sample. The work is done by
+:mod:`tempaug.functional.mix`.
 
 Labels are class indices, int (B,), or rows (B, num_classes) (one-hot or already soft); soft labels come
 back as float rows (B, num_classes) that sum to 1. A batch of one clip has no partner: it comes back
 unmixed, with a warning.
 
+Other targets follow the pixels: each sample keeps its own boxes and keypoints and gains its partner's
+(concatenated after its own, so N becomes 2N), seen where the partner's pixels are kept: everywhere for
+MixUp, inside the pasted region for the box mixers (own boxes the region hides entirely, and own keypoints
+inside it, are marked absent). Masks are pasted like the pixels; under MixUp an integer mask is that of the
+clip with the larger share. Frames taken whole from the partner carry its timeline, so its time segments
+cover them.
+
 Example:
     >>> import torch, tempaug
     >>> clips, labels = torch.rand(4, 8, 3, 16, 16), torch.tensor([0, 1, 2, 3])
     >>> mixer = tempaug.CutMix(alpha=1.0, num_classes=5)
-    >>> (out, soft), params = mixer(clips, labels, generator=torch.Generator().manual_seed(0), return_params=True)
-    >>> out.shape, soft.shape, bool(torch.allclose(soft.sum(1), torch.ones(4)))
+    >>> out, params = mixer(tempaug.Sample(video=clips, label=labels), torch.Generator().manual_seed(0), True)
+    >>> out.video.shape, out.label.shape, bool(torch.allclose(out.label.sum(1), torch.ones(4)))
     (torch.Size([4, 8, 3, 16, 16]), torch.Size([4, 5]), True)
-    >>> out2, soft2 = mixer.apply(clips, labels, params)
-    >>> torch.equal(out2, out) and torch.equal(soft2, soft)
+    >>> mixer.apply(tempaug.Sample(video=clips, label=labels), params) == out
     True
 """
 
@@ -39,8 +46,9 @@ from ..core import rng
 from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.layout import check_clip
 from ..core.params import Params
+from ..core.sample import Sample, Targets
 from ..core.transform import Shape, Transform
-from ..core.validation import check_int, check_no_nan
+from ..core.validation import check_int
 from ..functional import mix as kernels
 
 __all__ = [
@@ -246,11 +254,12 @@ def check_batch_labels(owner: str, labels: Any, shape: Sequence[int], num_classe
 
 
 class Mixer(Transform):
-    """Base of the mixers: transforms of a batch *and its labels*, ``mixer(clips, labels) -> (clips, soft_labels)``.
+    """Base of the mixers: transforms of a batch *and its labels*, ``mixer(Sample(video=clips, label=labels))``.
 
     Subclasses implement ``_draw(shape, generator)`` (params for a batch of at least two clips, with
-    mixing enabled), ``_identity(shape, device)`` (params that mix nothing) and ``_mix_batch(x, labels,
-    params)``. A mixer keeps the shape and dtype of the clips, and never modifies its inputs.
+    mixing enabled), ``_identity(shape, device)`` (params that mix nothing), ``_apply(x, params)`` (the
+    clips) and ``_mix_targets(targets, params, shape)`` (the targets, labels already soft rows). A mixer
+    keeps the shape and dtype of the clips, and never modifies its inputs.
 
     Args:
         num_classes: the number of classes K; soft labels are (B, K).
@@ -263,13 +272,12 @@ class Mixer(Transform):
         >>> import torch, tempaug
         >>> mixer = tempaug.MixUp(0.4, num_classes=3, enabled=False)
         >>> clips = torch.rand(2, 4, 1, 8, 8)
-        >>> out, soft = mixer(clips, torch.tensor([0, 2]))
-        >>> torch.equal(out, clips), soft.tolist()
+        >>> out = mixer({"video": clips, "label": torch.tensor([0, 2])})
+        >>> torch.equal(out["video"], clips), out["label"].tolist()
         (True, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     """
 
     abstract = True
-    #: Mixers take (clips, labels) and mix samples of a batch; containers read this flag.
     mixes: ClassVar[bool] = True
     params_type: ClassVar[type[Params]] = MixParams
 
@@ -285,48 +293,6 @@ class Mixer(Transform):
         if not isinstance(enabled, bool):
             raise InvalidArgumentError(f"{self.name}: enabled must be True or False, got {enabled!r}", arg="enabled")
         self.enabled = enabled
-
-    # ------------------------------------------------------------- the calls
-    def __call__(  # type: ignore[override]
-        self,
-        clips: Tensor,
-        labels: Tensor,
-        generator: torch.Generator | None = None,
-        return_params: bool = False,
-    ) -> Mixed | tuple[Mixed, Params]:
-        """Draw params for the batch and mix it: ``(clips, soft_labels)``, or ``((clips, soft_labels), params)``.
-
-        Example:
-            >>> import torch, tempaug
-            >>> clips, labels = torch.rand(4, 8, 3, 8, 8), torch.tensor([0, 1, 1, 0])
-            >>> out, soft = tempaug.MixUp(num_classes=2)(clips, labels)
-            >>> out.shape, soft.shape
-            (torch.Size([4, 8, 3, 8, 8]), torch.Size([4, 2]))
-        """
-        self._check_batch(clips)
-        if self.blends:
-            check_no_nan(self.name, clips)
-        self.check_labels(labels, clips.shape)
-        params = self.sample(clips.shape, generator=generator, device=clips.device)
-        out = self._mix_batch(clips, labels, params)
-        return (out, params) if return_params else out
-
-    def apply(self, clips: Tensor, labels: Tensor, params: Params) -> Mixed:  # type: ignore[override]
-        """Replay: mix ``clips`` and ``labels`` with given params (a pure function; the inputs are not modified).
-
-        Example:
-            >>> import torch, tempaug
-            >>> mixer = tempaug.TubeMix(num_classes=3)
-            >>> clips, labels = torch.rand(3, 4, 1, 8, 8), torch.tensor([0, 1, 2])
-            >>> (out, soft), params = mixer(clips, labels, return_params=True)
-            >>> again, soft_again = mixer.apply(clips, labels, params)
-            >>> torch.equal(again, out) and torch.equal(soft_again, soft)
-            True
-        """
-        self._check_batch(clips)
-        self.check_labels(labels, clips.shape)
-        self._check_params(params, tuple(clips.shape))
-        return self._mix_batch(clips, labels, params.to(clips.device))
 
     def sample(
         self, shape: Sequence[int], generator: torch.Generator | None = None, device: torch.device | str | None = None
@@ -355,6 +321,23 @@ class Mixer(Transform):
         """
         return MixCollate(self)(batch)
 
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Labels become soft rows mixed by the shares actually taken; boxes, keypoints, masks and frame times
+        follow the pixels (see the module docstring).
+
+        Example:
+            >>> import torch, tempaug
+            >>> from tempaug.core.sample import unpack
+            >>> mixer = tempaug.MixUp(num_classes=2, enabled=False)
+            >>> video, targets, _ = unpack({"video": torch.zeros(2, 1, 1, 2, 2), "label": torch.tensor([0, 1])}, "op")
+            >>> mixer.map_targets(targets, mixer.sample(video.shape), tuple(video.shape)).label.tolist()
+            [[1.0, 0.0], [0.0, 1.0]]
+        """
+        if targets.label is None:
+            raise self._label_needed()
+        self.check_labels(targets.label, shape)
+        return self._mix_targets(targets.replace(label=self.soft_labels(targets.label)), params, shape)
+
     def check_labels(self, labels: Any, shape: Sequence[int]) -> None:
         """Raise a clear error unless ``labels`` fit a batch of ``shape``: (B,) class indices in [0, K), or (B, K) rows.
 
@@ -380,14 +363,6 @@ class Mixer(Transform):
         return kernels.soft_labels(labels, self.num_classes, self.label_smoothing)
 
     # -------------------------------------------------------- for subclasses
-    def _check_batch(self, clips: Any) -> None:
-        check_clip(clips, self.name)
-        if clips.dim() != 5:
-            raise ShapeError(
-                f"{self.name}: mixes the clips of a (B,T,C,H,W) batch, got one clip of shape {tuple(clips.shape)}; "
-                "stack clips first (e.g. with MixCollate)"
-            )
-
     def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
         if self.enabled and shape[0] == 1:
             warnings.warn(
@@ -408,20 +383,9 @@ class Mixer(Transform):
     def _identity(self, shape: Shape, device: torch.device) -> Params:
         raise NotImplementedError
 
-    def _mix_batch(self, x: Tensor, labels: Tensor, params: Params) -> Mixed:
+    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Mix ``targets`` whose label already holds the (B, K) soft rows."""
         raise NotImplementedError
-
-    def _mix(self, x: Tensor, labels: Tensor, params: Params) -> Mixed:
-        """Check ``labels`` and mix: what a container calls, with params already checked."""
-        self.check_labels(labels, x.shape)
-        return self._mix_batch(x, labels, params)
-
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
-        raise InvalidArgumentError(
-            f"{self.name}: mixes clips together with their labels; call it as {self.name.lower()}(clips, labels), "
-            "or call the Compose that holds it as aug(clips, labels)",
-            arg="labels",
-        )
 
     def _check_params(self, params: Params, shape: Shape) -> None:
         super()._check_params(params, shape)
@@ -474,9 +438,10 @@ class MixUp(_AlphaMixer):
     Example:
         >>> import torch, tempaug
         >>> clips = torch.stack([torch.zeros(2, 1, 2, 2), torch.ones(2, 1, 2, 2)])
-        >>> (out, soft), params = tempaug.MixUp(1.0, num_classes=2)(clips, torch.tensor([0, 1]), return_params=True)
+        >>> s = tempaug.Sample(video=clips, label=torch.tensor([0, 1]))
+        >>> out, params = tempaug.MixUp(1.0, num_classes=2)(s, return_params=True)
         >>> lam = params.lam[0].item()
-        >>> abs(out[0].mean().item() - (1 - lam)) < 1e-6 and abs(soft[0, 0].item() - lam) < 1e-6
+        >>> abs(out.video[0].mean().item() - (1 - lam)) < 1e-6 and abs(out.label[0, 0].item() - lam) < 1e-6
         True
     """
 
@@ -498,14 +463,32 @@ class MixUp(_AlphaMixer):
         if lam.dim() != 1:
             raise ShapeError(f"{self.name}: params.lam must have shape (B,), got {tuple(lam.shape)}")
 
-    def _mix_batch(self, x: Tensor, labels: Tensor, params: Params) -> Mixed:
-        rows = self.soft_labels(labels)
-        own = torch.where(params.applied, params.lam, 1.0).clamp(0.0, 1.0)  # type: ignore[attr-defined]
-        taken = 1.0 - own
-        if own.device.type == "cpu" and not bool((taken > 0).any()):
-            return x, rows
+    @staticmethod
+    def _own(params: Params) -> Tensor:
+        return torch.where(params.applied, params.lam, 1.0).clamp(0.0, 1.0)  # type: ignore[attr-defined]
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        own = self._own(params)
+        if own.device.type == "cpu" and not bool((own < 1).any()):
+            return x
+        return kernels.blend(x, params.partner, own)  # type: ignore[attr-defined]
+
+    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        own = self._own(params).to(targets.times.device)
         partner = params.partner  # type: ignore[attr-defined]
-        return kernels.blend(x, partner, own), kernels.mix_labels(rows, partner, own, taken)
+        assert targets.label is not None
+        changes: dict[str, Tensor] = {"label": kernels.mix_labels(targets.label, partner, own, 1.0 - own)}
+        if targets.boxes is not None and targets.box_valid is not None:
+            changes["boxes"], changes["box_valid"] = kernels.blend_targets(
+                targets.boxes, targets.box_valid, partner, own
+            )
+        if targets.keypoints is not None and targets.keypoint_visible is not None:
+            changes["keypoints"], changes["keypoint_visible"] = kernels.blend_targets(
+                targets.keypoints, targets.keypoint_visible, partner, own
+            )
+        if targets.mask is not None:
+            changes["mask"] = kernels.blend_mask(targets.mask, partner, own)
+        return targets.replace(**changes)
 
 
 # ----------------------------------------------------------------- box mixers
@@ -536,14 +519,37 @@ class _BoxMixer(_AlphaMixer):
                 f"{box.dtype}"
             )
 
-    def _mix_batch(self, x: Tensor, labels: Tensor, params: Params) -> Mixed:
-        rows = self.soft_labels(labels)
-        box = torch.where(params.applied.view(-1, 1), params.box, 0)  # type: ignore[attr-defined]
-        own, taken = kernels.box_weights(box, (x.shape[1], x.shape[3], x.shape[4]))
-        if taken.device.type == "cpu" and not bool((taken > 0).any()):
-            return x, rows
-        partner = params.partner  # type: ignore[attr-defined]
-        return kernels.paste_box(x, partner, box), kernels.mix_labels(rows, partner, own, taken)
+    @staticmethod
+    def _box(params: Params) -> Tensor:
+        return torch.where(params.applied.view(-1, 1), params.box, 0)  # type: ignore[attr-defined]
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        box = self._box(params)
+        if box.device.type == "cpu" and not bool(((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]) & (box[:, 5] > box[:, 4])).any()):
+            return x
+        return kernels.paste_box(x, params.partner, box)  # type: ignore[attr-defined]
+
+    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        size = (shape[1], shape[3], shape[4])
+        box = self._box(params).to(targets.times.device)
+        partner = params.partner.to(targets.times.device)  # type: ignore[attr-defined]
+        own, taken = kernels.box_weights(box, size)
+        assert targets.label is not None
+        changes: dict[str, Tensor] = {"label": kernels.mix_labels(targets.label, partner, own, taken)}
+        if targets.boxes is not None and targets.box_valid is not None:
+            changes["boxes"], changes["box_valid"] = kernels.paste_boxes(
+                targets.boxes, targets.box_valid, partner, box, size
+            )
+        if targets.keypoints is not None and targets.keypoint_visible is not None:
+            changes["keypoints"], changes["keypoint_visible"] = kernels.paste_points(
+                targets.keypoints, targets.keypoint_visible, partner, box, size
+            )
+        if targets.mask is not None:
+            changes["mask"] = kernels.paste_box(targets.mask, partner, box)
+        whole = kernels.frames_taken(box, size)
+        changes["times"] = torch.where(whole, targets.times.index_select(0, partner), targets.times)
+        changes["origin"] = torch.where(whole, targets.origin.index_select(0, partner), targets.origin)
+        return targets.replace(**changes)
 
 
 class CutMix(_BoxMixer):
@@ -560,9 +566,9 @@ class CutMix(_BoxMixer):
     Example:
         >>> import torch, tempaug
         >>> clips = torch.stack([torch.zeros(2, 1, 8, 8), torch.ones(2, 1, 8, 8)])
-        >>> (out, soft), params = tempaug.CutMix(num_classes=2)(clips, torch.tensor([0, 1]), return_params=True)
-        >>> share = out[0].mean().item()          # the share of pixels sample 0 took from sample 1
-        >>> abs(soft[0, 1].item() - share) < 1e-6 and bool((out[:, 0] == out[:, 1]).all())
+        >>> out = tempaug.CutMix(num_classes=2)(tempaug.Sample(video=clips, label=torch.tensor([0, 1])))
+        >>> share = out.video[0].mean().item()          # the share of pixels sample 0 took from sample 1
+        >>> abs(out.label[0, 1].item() - share) < 1e-6 and bool((out.video[:, 0] == out.video[:, 1]).all())
         True
     """
 
@@ -583,10 +589,13 @@ class TemporalCutMix(_BoxMixer):
     Example:
         >>> import torch, tempaug
         >>> clips = torch.stack([torch.zeros(8, 1, 2, 2), torch.ones(8, 1, 2, 2)])
-        >>> (out, soft), params = tempaug.TemporalCutMix(num_classes=2)(clips, torch.tensor([0, 1]), return_params=True)
+        >>> s = tempaug.Sample(video=clips, label=torch.tensor([0, 1]))
+        >>> out, params = tempaug.TemporalCutMix(num_classes=2)(s, return_params=True)
         >>> t0, t1 = params.box[0, :2].tolist()
-        >>> out[0, :, 0, 0, 0].tolist() == [float(t0 <= t < t1) for t in range(8)], soft[0, 1].item() == (t1 - t0) / 8
-        (True, True)
+        >>> out.video[0, :, 0, 0, 0].tolist() == [float(t0 <= t < t1) for t in range(8)]
+        True
+        >>> out.label[0, 1].item() == (t1 - t0) / 8
+        True
     """
 
     params_type: ClassVar[type[Params]] = TemporalCutMixParams
@@ -607,10 +616,12 @@ class TubeMix(_BoxMixer):
     Example:
         >>> import torch, tempaug
         >>> clips = torch.stack([torch.zeros(4, 1, 8, 8), torch.ones(4, 1, 8, 8)])
-        >>> (out, soft), params = tempaug.TubeMix(num_classes=2)(clips, torch.tensor([0, 1]), return_params=True)
+        >>> out, params = tempaug.TubeMix(num_classes=2)({"video": clips, "label": torch.tensor([0, 1])}, None, True)
         >>> t0, t1, y0, y1, x0, x1 = params.box[0].tolist()
-        >>> int(out[0].sum()) == (t1 - t0) * (y1 - y0) * (x1 - x0), abs(soft[0, 1].item() - out[0].mean().item()) < 1e-6
-        (True, True)
+        >>> int(out["video"][0].sum()) == (t1 - t0) * (y1 - y0) * (x1 - x0)
+        True
+        >>> abs(out["label"][0, 1].item() - out["video"][0].mean().item()) < 1e-6
+        True
     """
 
     params_type: ClassVar[type[Params]] = TubeMixParams
@@ -636,8 +647,9 @@ class MixChoice(Mixer):
         >>> import torch, tempaug
         >>> choice = tempaug.MixChoice([tempaug.MixUp(0.8, num_classes=4), tempaug.CutMix(1.0, num_classes=4)],
         ...                            weights=[0.5, 0.5])
-        >>> (out, soft), params = choice(torch.rand(4, 8, 3, 8, 8), torch.tensor([0, 1, 2, 3]), return_params=True)
-        >>> len(set(params.choice.tolist())), soft.shape
+        >>> s = tempaug.Sample(video=torch.rand(4, 8, 3, 8, 8), label=torch.tensor([0, 1, 2, 3]))
+        >>> out, params = choice(s, return_params=True)
+        >>> len(set(params.choice.tolist())), out.label.shape
         (1, torch.Size([4, 4]))
     """
 
@@ -697,7 +709,7 @@ class MixChoice(Mixer):
         self.per_sample = per_sample
 
     @property
-    def blends(self) -> bool:  # type: ignore[override]
+    def blends(self) -> bool:
         return any(m.blends for m in self.mixers)
 
     def children(self) -> tuple[Transform, ...]:
@@ -740,10 +752,12 @@ class MixChoice(Mixer):
         for m, cp in zip(self.mixers, children):
             m._check_params(cp, shape)
 
-    def _mix_batch(self, x: Tensor, labels: Tensor, params: Params) -> Mixed:
-        rows = self.soft_labels(labels)
-        choice = torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
-        out, soft = x, rows
+    def _choice(self, params: Params) -> Tensor:
+        return torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
+
+    def _apply(self, x: Tensor, params: Params) -> Tensor:
+        choice = self._choice(params)
+        out = x
         for k, (m, cp) in enumerate(zip(self.mixers, params.children)):  # type: ignore[attr-defined]
             picked = choice == k
             if picked.device.type == "cpu":
@@ -751,10 +765,20 @@ class MixChoice(Mixer):
                 if count == 0:
                     continue
                 if count == picked.shape[0]:
-                    return m._mix_batch(x, labels, cp)
-            mixed, mixed_soft = m._mix_batch(x, labels, cp)
-            out, soft = _where_rows(picked, mixed, out), _where_rows(picked, mixed_soft, soft)
-        return out, soft
+                    return m._apply(x, cp)
+            out = _where_rows(picked, m._apply(x, cp), out)
+        return out
+
+    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        choice = self._choice(params).to(targets.times.device)
+        first = self.mixers[0]
+        out = first._mix_targets(targets, first._identity(shape, targets.times.device), shape)
+        for k, (m, cp) in enumerate(zip(self.mixers, params.children)):  # type: ignore[attr-defined]
+            picked = choice == k
+            if picked.device.type == "cpu" and not bool(picked.any()):
+                continue
+            out = m._mix_targets(targets, cp, shape).where(picked, out)
+        return out
 
 
 # -------------------------------------------------------------------- collate
@@ -797,7 +821,7 @@ class MixCollate:
     Draws come from torch's default generator, which the DataLoader seeds differently in every worker.
 
     Args:
-        transform: a mixer, or a Compose holding a mixer; it is called as ``transform(clips, labels)``.
+        transform: a mixer, or a Compose holding a mixer; it runs on ``Sample(video=clips, label=labels)``.
 
     Example:
         >>> import torch, tempaug
@@ -810,7 +834,7 @@ class MixCollate:
     """
 
     def __init__(self, transform: Transform) -> None:
-        if not isinstance(transform, Transform) or not getattr(transform, "mixes", False):
+        if not isinstance(transform, Transform) or not transform.mixes:
             raise InvalidArgumentError(
                 f"MixCollate: transform must be a mixer or a Compose holding one, got {transform!r:.80}",
                 arg="transform",
@@ -818,9 +842,10 @@ class MixCollate:
         self.transform = transform
 
     def __call__(self, batch: Sequence[tuple[Tensor, Any]]) -> Mixed:
-        """Stack the pairs, then return ``transform(clips, labels)``."""
+        """Stack the pairs, then return the mixed ``(clips, soft_labels)``."""
         clips, labels = _stack_pairs(batch, f"{self.transform.name}.collate")
-        return self.transform(clips, labels)  # type: ignore[call-arg,return-value]
+        out = self.transform(Sample(video=clips, label=labels))
+        return out.video, out.label
 
     def __repr__(self) -> str:
         return f"MixCollate({self.transform!r})"

@@ -53,7 +53,9 @@ from ..core.transform import Shape, Transform, apply_select
 from ..core.validation import check_choice, check_int
 from ..core.vary import check_vary, draw_over_time
 from ..functional import color as color_kernels
-from ..functional.geometric import affine_matrix, flip_matrix, identity_matrix, warp
+from ..core.moves import move_in_space, move_in_time
+from ..core.sample import Targets
+from ..functional.geometric import SpaceMap, affine_matrix, flip_matrix, identity_matrix, warp
 from ..functional.temporal import apply_map, boundary_positions, positions_to_map
 
 __all__ = [
@@ -278,7 +280,7 @@ class _AugmentPool(Transform):
         self._families = tuple(f for f in _FAMILY_ORDER if any(_FAMILY.get(o) == f for o in self.ops))
 
     @property
-    def blends(self) -> bool:  # type: ignore[override]
+    def blends(self) -> bool:
         """True when the pool holds an op that blends frames (SpeedJitter, TimeWarp)."""
         return any(o in _BLENDING for o in self.ops)
 
@@ -467,6 +469,22 @@ class _AugmentPool(Transform):
             fns = [self._pass(family, slot) for family in self._families]
             x = apply_select(fns, x, [params] * len(fns), choice, tuple(x.shape))
         return x
+
+    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+        """Slot by slot, targets follow the slot's time map and space map (the identity for colour ops)."""
+        b, t, _, h, w = shape
+        device = targets.times.device
+        applied = params.applied.to(device)
+        for slot in range(self._num_ops):
+            positions = params.positions[:, slot].to(device)  # type: ignore[attr-defined]
+            matrix = params.matrix[:, slot].to(device)  # type: ignore[attr-defined]
+            if self.p < 1.0:
+                identity = torch.arange(t, dtype=positions.dtype, device=device).expand(b, t)
+                positions = torch.where(applied.view(-1, 1), positions, identity)
+                matrix = torch.where(applied.view(-1, 1, 1, 1), matrix, identity_matrix(b, matrix.shape[1], device))
+            targets = move_in_time(targets, positions_to_map(positions, t))
+            targets = move_in_space(targets, SpaceMap(matrix, (h, w), float(self.fill)))
+        return targets
 
     def _pass(self, family: str, slot: int) -> Callable[[Tensor, Params], Tensor]:
         if family == _TIME:
