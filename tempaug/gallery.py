@@ -39,7 +39,7 @@ import tempaug
 from .core.sample import Sample
 from .core.transform import Transform
 from .datasets.moving_mnist import MovingMNIST
-from .io.preview import to_uint8
+from .io.preview import draw_boxes, save_gif, to_uint8
 from .train.plots import comparison_gif
 
 __all__ = [
@@ -452,6 +452,79 @@ def render(entry: Entry, out: Path, fps: float = 6.0) -> dict[str, Any]:
     return info
 
 
+#: The pipeline of the targets picture: boxes and segments follow a sped-up, reversed, cropped and mirrored clip.
+TARGETS_CODE = (
+    "Compose([SpeedJitter(speed=1.5), TemporalReverse(), RandomResizedCrop(48, scale=(0.3, 0.5)), HorizontalFlip()])"
+)
+
+
+def ball_sample() -> Sample:
+    """The first ball clip of :func:`natural_clips` with its targets: the ball's box on every frame, its class,
+    and two time segments, ``falls`` while it drops to the floor and ``rises`` after the bounce.
+
+    Example:
+        >>> from tempaug.gallery import ball_sample
+        >>> s = ball_sample()
+        >>> tuple(s.boxes.shape), s.segments
+        ((16, 1, 4), [(0, 8, 'falls'), (8, 16, 'rises')])
+    """
+    clips, labels = natural_clips(1)
+    boxes = []
+    for t in range(FRAMES):  # the ball's centre, as _natural_clips draws it; radius 8
+        cx = 10 + 44 * t / (FRAMES - 1)
+        cy = 12 + 40 * abs(1 - 2 * t / (FRAMES - 1))
+        boxes.append([cx - 8, cy - 8, cx + 8, cy + 8])
+    half = FRAMES // 2
+    return Sample(
+        video=clips[0],
+        label=int(labels[0]),
+        boxes=torch.tensor(boxes).view(FRAMES, 1, 4).clamp(0, SIZE),
+        segments=[(0, half, "falls"), (half, FRAMES, "rises")],
+    )
+
+
+def _captions(texts: Sequence[str], width: int) -> Tensor:
+    """(T,3,12,width) uint8 strips, one caption per frame."""
+    from PIL import Image, ImageDraw
+
+    strips = []
+    for text in texts:
+        strip = Image.new("RGB", (width, 12), (255, 255, 255))
+        ImageDraw.Draw(strip).text((2, 0), text, fill=(0, 0, 0))
+        strips.append(torch.frombuffer(bytearray(strip.tobytes()), dtype=torch.uint8).view(12, width, 3))
+    return torch.stack(strips).permute(0, 3, 1, 2)
+
+
+def _segment_names(segments: Sequence[tuple[float, float, Any]], length: int) -> list[str]:
+    return [" ".join(str(k) for a, b, k in segments if a <= t < b) or "-" for t in range(length)]
+
+
+def render_targets(out: Path, fps: float = 4.0, seed: int = 3) -> Path:
+    """``<out>/targets.gif``: :func:`ball_sample` (left) and :data:`TARGETS_CODE` applied to it (right), the boxes
+    drawn in red and each frame's segments written under it.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from tempaug.gallery import render_targets
+        >>> render_targets(Path(tempfile.mkdtemp())).name
+        'targets.gif'
+    """
+    sample = ball_sample()
+    aug = eval(TARGETS_CODE, {name: getattr(tempaug, name) for name in tempaug.__all__})  # our own constant
+    result = aug(sample, generator=torch.Generator().manual_seed(seed))
+    panels = []
+    for s in (sample, result):
+        t = s.video.shape[0]
+        drawn = _shown(draw_boxes(s.video, s.boxes, s.box_valid))
+        panels.append(torch.cat([drawn, _captions(_segment_names(s.segments, t), SIZE)], dim=-2))
+    t = max(p.shape[0] for p in panels)
+    panels = [torch.cat([p, p[-1:].expand(t - p.shape[0], -1, -1, -1)]) for p in panels]
+    gap = torch.full((t, 3, panels[0].shape[-2], 2), 255, dtype=torch.uint8)
+    out.mkdir(parents=True, exist_ok=True)
+    return save_gif(torch.cat([panels[0], gap, panels[1]], dim=-1), out / "targets.gif", fps=fps, scale=2)
+
+
 def _api_anchor(entry: Entry) -> str:
     """The link from the page to the entry's API reference."""
     adapters = {"FromAlbumentations": "albumentations", "FromKornia": "kornia"}
@@ -539,6 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.quiet:
                 print(f"  {entry.name:20s} {rendered[-1][1]['path']}", file=sys.stderr)
     page = write_page(rendered, args.page or args.out.with_suffix(".md"), args.out)
+    if args.only is None:
+        render_targets(args.out)
     (args.out / "gallery.css").write_text(CSS)
     if not args.quiet:
         size = sum(info["path"].stat().st_size for _, info in rendered)

@@ -127,7 +127,8 @@ def check_clip(x: Any, where: str) -> None:
     """
     if not isinstance(x, Tensor):
         raise DTypeError(
-            f"{where}: expected a torch.Tensor, got {type(x).__name__}; numpy arrays go through tempaug.to_tchw(x, layout)"
+            f"{where}: expected a torch.Tensor, got {type(x).__name__}; numpy arrays go through "
+            "tempaug.to_tchw(x, layout), and a clip with its targets is a tempaug.Sample"
         )
     if x.dtype not in SUPPORTED_DTYPES:
         raise DTypeError(f"{where}: expected a uint8 or floating tensor, got {x.dtype} with shape {tuple(x.shape)}")

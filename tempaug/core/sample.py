@@ -347,9 +347,8 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
             raise TargetsError(f"{owner}: unknown sample key(s) {unknown}; a sample holds {list(SAMPLE_KEYS)}")
         kind, keys, extra = "dict", tuple(value), ()
     else:
-        raise DTypeError(
-            f"{owner}: expected a tensor, a tempaug.Sample or a dict with a 'video' key, got {type(value).__name__}"
-        )
+        check_clip(value, owner)  # raises, naming the type and the way in for numpy arrays
+        raise DTypeError(f"{owner}: expected a tensor, a tempaug.Sample or a dict with a 'video' key")  # pragma: no cover
     video = _field(value, "video")
     check_clip(video, f"{owner}: video")
     lifted = video.dim() == 4

@@ -180,9 +180,13 @@ class Transform:
             [2.0, 1.0, 0.0]
         """
         if not isinstance(params, Params):
+            hint = (
+                "; labels travel with the clip in a sample: op.apply(tempaug.Sample(video=clips, label=labels), params)"
+                if isinstance(params, Tensor)
+                else ""
+            )
             raise DTypeError(
-                f"{self.name}: apply takes (x, params), got a {type(params).__name__} for params; labels travel with "
-                "the clip in a sample: op.apply(tempaug.Sample(video=clips, label=labels), params)"
+                f"{self.name}: params must be {self.params_type.__name__}, got {type(params).__name__}{hint}"
             )
         if isinstance(x, Tensor) and not self.mixes:
             check_clip(x, self.name)

@@ -43,6 +43,12 @@ __all__ = [
     "apply_map",
     "resample",
     "boundary_positions",
+    "play_slack",
+    "play_positions",
+    "drop_positions",
+    "duplicate_positions",
+    "warp_knots",
+    "warp_positions",
 ]
 
 
@@ -341,3 +347,93 @@ def boundary_positions(positions: Tensor, length: int, boundary: str) -> Tensor:
         folded = torch.remainder(positions, period)
         return torch.where(folded > last, period - folded, folded)
     raise ValueError(f"boundary_positions: unknown boundary {boundary!r}; expected 'clamp', 'reflect' or 'loop'")
+
+
+# ------------------------------------------------------------------ position builders
+# What the temporal ops (and RandAugment's temporal ops) draw, as pure functions of their random draws.
+
+
+def play_slack(offsets: Tensor, length: int) -> Tensor:
+    """(B,) long: the last whole start frame at which playing ``offsets`` (B, T_out) fits in ``length`` frames.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.temporal import play_slack
+        >>> play_slack(torch.tensor([[0.0, 2.0, 4.0], [0.0, 5.0, 10.0]]), 8).tolist()
+        [3, 0]
+    """
+    return torch.floor((length - 1) - offsets[:, -1]).clamp(min=0).to(torch.long)
+
+
+def play_positions(offsets: Tensor, start: Tensor, length: int, boundary: str) -> Tensor:
+    """(B, T_out) positions of a clip played from ``start`` (B,) long at ``offsets`` (B, T_out) frames past it,
+    folded back into ``length`` frames by ``boundary`` (see :func:`boundary_positions`).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.temporal import play_positions
+        >>> play_positions(torch.tensor([[0.0, 1.5, 3.0]]), torch.tensor([1]), 4, "clamp").tolist()
+        [[1.0, 2.5, 3.0]]
+    """
+    return boundary_positions(start.view(-1, 1).to(torch.float32) + offsets, length, boundary)
+
+
+def drop_positions(dropped: Tensor) -> Tensor:
+    """(B, T) float positions that show the last kept frame in place of every ``dropped`` (B, T) frame.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.temporal import drop_positions
+        >>> drop_positions(torch.tensor([[False, True, True, False]])).tolist()
+        [[0.0, 0.0, 0.0, 3.0]]
+    """
+    b, t = dropped.shape
+    frame = torch.arange(t, device=dropped.device).expand(b, t)
+    return torch.where(dropped, torch.zeros_like(frame), frame).cummax(dim=1).values.to(torch.float32)
+
+
+def duplicate_positions(duplicated: Tensor) -> Tensor:
+    """(B, T) float positions that show every ``duplicated`` (B, T) frame twice, cutting the end to keep T frames.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.temporal import duplicate_positions
+        >>> duplicate_positions(torch.tensor([[False, True, False, False]])).tolist()
+        [[0.0, 1.0, 1.0, 2.0]]
+    """
+    b, t = duplicated.shape
+    ends = torch.cumsum(1 + duplicated.to(torch.long), dim=1)
+    wanted = torch.arange(t, device=duplicated.device).expand(b, t).contiguous()
+    return torch.searchsorted(ends, wanted, right=True).clamp_(max=t - 1).to(torch.float32)
+
+
+def warp_knots(steps: Tensor) -> Tensor:
+    """(B, K+1) values in [0, 1] of a monotone warp whose K pieces have relative lengths ``steps`` (B, K) > 0.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.temporal import warp_knots
+        >>> warp_knots(torch.tensor([[1.0, 3.0]])).tolist()
+        [[0.0, 0.25, 1.0]]
+    """
+    b = steps.shape[0]
+    values = torch.cat([torch.zeros(b, 1, device=steps.device), torch.cumsum(steps, dim=1)], dim=1)
+    return torch.cat([values[:, :-1] / values[:, -1:], torch.ones(b, 1, device=steps.device)], dim=1)
+
+
+def warp_positions(knots: Tensor, length: int) -> Tensor:
+    """(B, T) positions of a piecewise linear warp through ``knots`` (B, K+1) spread evenly over ``length`` frames.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.temporal import warp_positions
+        >>> warp_positions(torch.tensor([[0.0, 0.25, 1.0]]), 5).tolist()
+        [[0.0, 0.5, 1.0, 2.5, 4.0]]
+    """
+    b, k = knots.shape[0], knots.shape[1] - 1
+    if length == 1:
+        return torch.zeros(b, 1, device=knots.device)
+    u = torch.arange(length, dtype=torch.float32, device=knots.device) / (length - 1) * k
+    piece = torch.floor(u).to(torch.long).clamp_(max=k - 1).expand(b, length)
+    frac = (u - piece).clamp(0.0, 1.0)
+    return torch.lerp(knots.gather(1, piece), knots.gather(1, piece + 1), frac) * (length - 1)

@@ -20,7 +20,7 @@ from torch import Tensor
 
 from ..core.errors import ShapeError
 
-__all__ = ["clip_grid", "save_gif", "save_grid_png", "to_uint8"]
+__all__ = ["clip_grid", "draw_boxes", "save_gif", "save_grid_png", "to_uint8"]
 
 
 def to_uint8(clip: Tensor) -> Tensor:
@@ -35,6 +35,39 @@ def to_uint8(clip: Tensor) -> Tensor:
     if clip.dtype == torch.uint8:
         return clip
     return (clip.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def draw_boxes(
+    clip: Tensor,
+    boxes: Tensor,
+    valid: Tensor | None = None,
+    color: tuple[int, int, int] = (230, 30, 30),
+) -> Tensor:
+    """A (T,3,H,W) uint8 copy of ``clip`` with the outline of every valid ``xyxy`` box (T, N, 4) drawn on its frame.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.io.preview import draw_boxes
+        >>> out = draw_boxes(torch.zeros(1, 1, 4, 4), torch.tensor([[[1.0, 1.0, 3.0, 3.0]]]))
+        >>> out[0, 0].tolist()
+        [[0, 0, 0, 0], [0, 230, 230, 0], [0, 230, 230, 0], [0, 0, 0, 0]]
+    """
+    frames = to_uint8(clip).expand(-1, 3, -1, -1).clone()
+    t, _, h, w = frames.shape
+    ok = torch.ones(boxes.shape[:2], dtype=torch.bool) if valid is None else valid.cpu()
+    paint = torch.tensor(color, dtype=torch.uint8).view(3, 1)
+    for i in range(t):
+        for n in range(boxes.shape[1]):
+            if not bool(ok[i, n]):
+                continue
+            x0, y0, x1, y1 = boxes[i, n].tolist()
+            left, top = max(0, min(w - 1, int(x0))), max(0, min(h - 1, int(y0)))
+            right, bottom = max(0, min(w - 1, int(x1 + 0.5) - 1)), max(0, min(h - 1, int(y1 + 0.5) - 1))
+            frames[i, :, top, left : right + 1] = paint
+            frames[i, :, bottom, left : right + 1] = paint
+            frames[i, :, top : bottom + 1, left] = paint
+            frames[i, :, top : bottom + 1, right] = paint
+    return frames
 
 
 def clip_grid(clips: Sequence[Tensor], labels: Sequence[str] | None = None, pad: int = 2) -> Tensor:

@@ -56,7 +56,15 @@ from ..functional import color as color_kernels
 from ..core.moves import move_in_space, move_in_time
 from ..core.sample import Targets
 from ..functional.geometric import SpaceMap, affine_matrix, flip_matrix, identity_matrix, warp
-from ..functional.temporal import apply_map, boundary_positions, positions_to_map
+from ..functional.temporal import (
+    apply_map,
+    drop_positions,
+    play_positions,
+    play_slack,
+    positions_to_map,
+    warp_knots,
+    warp_positions,
+)
 
 __all__ = [
     "AUGMENT_OPS",
@@ -399,28 +407,19 @@ class _AugmentPool(Transform):
             else:
                 steps = (speed[:, :-1] + speed[:, 1:]) / 2.0
                 offsets = torch.cat([torch.zeros(b, 1, device=device), torch.cumsum(steps, dim=1)], dim=1)
-            slack = torch.floor((t - 1) - offsets[:, -1]).clamp(min=0).to(torch.long)
+            slack = play_slack(offsets, t)
             start = rng.randint(torch.zeros_like(slack), slack, (b,), generator)
-            sped = boundary_positions(start.view(-1, 1).to(torch.float32) + offsets, t, self.boundary)
+            sped = play_positions(offsets, start, t, self.boundary)
             positions = torch.where(mask.view(-1, 1), sped, positions)
         if (mask := drew("FrameDrop")) is not None:
             count = torch.round(clip_level * (_DROP * (t - 1))).to(torch.long)
             lost = rng.ranks(rng.rand((b, t - 1), generator)) < count.view(-1, 1)
             dropped = torch.cat([torch.zeros(b, 1, dtype=torch.bool, device=device), lost], dim=1)
-            index = torch.arange(t, device=device).expand(b, t)
-            shown = torch.where(dropped, torch.zeros_like(index), index).cummax(dim=1).values
-            positions = torch.where(mask.view(-1, 1), shown.to(torch.float32), positions)
+            positions = torch.where(mask.view(-1, 1), drop_positions(dropped), positions)
         if (mask := drew("TimeWarp")) is not None:
-            k = _WARP_KNOTS
-            steps = torch.exp((_WARP * clip_level).view(-1, 1) * rng.normal((b, k), generator))
-            values = torch.cat([torch.zeros(b, 1, device=device), torch.cumsum(steps, dim=1)], dim=1)
-            values = torch.cat([values[:, :-1] / values[:, -1:], torch.ones(b, 1, device=device)], dim=1)
+            steps = torch.exp((_WARP * clip_level).view(-1, 1) * rng.normal((b, _WARP_KNOTS), generator))
             if t > 1:
-                u = torch.arange(t, dtype=torch.float32, device=device) / (t - 1) * k
-                piece = torch.floor(u).to(torch.long).clamp(max=k - 1).expand(b, t)
-                frac = (u - piece).clamp(0.0, 1.0)
-                warped = torch.lerp(values.gather(1, piece), values.gather(1, piece + 1), frac) * (t - 1)
-                positions = torch.where(mask.view(-1, 1), warped, positions)
+                positions = torch.where(mask.view(-1, 1), warp_positions(warp_knots(steps), t), positions)
         return _snap(positions.to(torch.float32), t).contiguous()
 
     # ------------------------------------------------------------ applying

@@ -26,7 +26,14 @@ from ..core.params import Params
 from ..core.transform import Shape, TemporalParams, TemporalTransform
 from ..core.validation import check_choice, check_int, check_range
 from ..core.vary import check_vary, draw_over_time
-from ..functional.temporal import boundary_positions
+from ..functional.temporal import (
+    drop_positions,
+    duplicate_positions,
+    play_positions,
+    play_slack,
+    warp_knots,
+    warp_positions,
+)
 
 __all__ = [
     "TemporalReverse",
@@ -268,9 +275,9 @@ class SpeedJitter(TemporalTransform):
         else:
             offsets = torch.cat([torch.zeros(b, 1, device=device), torch.cumsum(speeds, dim=1)], dim=1)[:, :n]
         span = offsets[:, -1]
-        slack = torch.floor((t - 1) - span).clamp(min=0).to(torch.long)
+        slack = play_slack(offsets, t)
         start = rng.randint(torch.zeros_like(slack), slack, (b,), generator)
-        positions = boundary_positions(start.view(-1, 1).to(torch.float32) + offsets, t, self.boundary)
+        positions = play_positions(offsets, start, t, self.boundary)
         mean_speed = span / steps if n > 1 else speeds[:, 0]
         return positions, {"speed": mean_speed, "start": start}
 
@@ -371,9 +378,7 @@ class FrameDrop(TemporalTransform):
         count = _count(self.max_frames, t - 1, b, generator)
         lost = rng.ranks(rng.rand((b, t - 1), generator)) < count.view(-1, 1)
         dropped = torch.cat([torch.zeros(b, 1, dtype=torch.bool, device=device), lost], dim=1)
-        frame = torch.arange(t, device=device).expand(b, t)
-        shown = torch.where(dropped, torch.zeros_like(frame), frame).cummax(dim=1).values
-        return shown.to(torch.float32), {"dropped": dropped}
+        return drop_positions(dropped), {"dropped": dropped}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -409,10 +414,7 @@ class FrameDuplicate(TemporalTransform):
         count = _count(self.max_frames, t - 1, b, generator)
         twice = rng.ranks(rng.rand((b, t - 1), generator)) < count.view(-1, 1)
         duplicated = torch.cat([twice, torch.zeros(b, 1, dtype=torch.bool, device=device)], dim=1)
-        ends = torch.cumsum(1 + duplicated.to(torch.long), dim=1)
-        wanted = torch.arange(t, device=device).expand(b, t).contiguous()
-        shown = torch.searchsorted(ends, wanted, right=True).clamp_(max=t - 1)
-        return shown.to(torch.float32), {"duplicated": duplicated}
+        return duplicate_positions(duplicated), {"duplicated": duplicated}
 
 
 # ----------------------------------------------------------------- time warp
@@ -453,16 +455,5 @@ class TimeWarp(TemporalTransform):
 
     def _positions(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         b, t = shape[0], shape[1]
-        device = rng.generator_device(generator)
-        k = self.knots
-        steps = torch.exp(self.strength * rng.normal((b, k), generator))
-        values = torch.cat([torch.zeros(b, 1, device=device), torch.cumsum(steps, dim=1)], dim=1)
-        values = values / values[:, -1:]
-        values[:, -1] = 1.0
-        if t == 1:
-            return torch.zeros(b, 1, device=device), {"knots": values}
-        u = torch.arange(t, dtype=torch.float32, device=device) / (t - 1) * k
-        piece = torch.floor(u).to(torch.long).clamp_(max=k - 1).expand(b, t)
-        frac = (u - piece).clamp(0.0, 1.0)
-        warped = torch.lerp(values.gather(1, piece), values.gather(1, piece + 1), frac)
-        return warped * (t - 1), {"knots": values}
+        knots = warp_knots(torch.exp(self.strength * rng.normal((b, self.knots), generator)))
+        return warp_positions(knots, t), {"knots": knots}
