@@ -93,7 +93,7 @@ def _pixel_only(transform: Any) -> bool:
     return isinstance(transform, A.ImageOnlyTransform)
 
 
-class FromAlbumentations(FrameTransform):
+class FromAlbumentations(FrameTransform[FromAlbumentationsParams]):
     """Run an albumentations transform or pipeline over the frames of a clip or batch.
 
     Args:
@@ -114,7 +114,7 @@ class FromAlbumentations(FrameTransform):
         True
     """
 
-    params_type: ClassVar[type[Params]] = FromAlbumentationsParams
+    params_type: ClassVar[type[Any]] = FromAlbumentationsParams
     VARY_MODES = ("clip", "frame")
 
     def __init__(self, transform: BasicTransform | BaseCompose, vary: str = "clip", p: float = 1.0) -> None:
@@ -140,17 +140,17 @@ class FromAlbumentations(FrameTransform):
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ contract
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> FromAlbumentationsParams:
         b, t = shape[0], shape[1]
         applied = rng.gate(b, self.p, generator)
         size = (b,) if self.vary == "clip" else (b, t)
         seed = torch.randint(0, SEED_RANGE, size, generator=generator, device=rng.generator_device(generator))
         return FromAlbumentationsParams(applied=applied, seed=seed)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: FromAlbumentationsParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         expected = (shape[0],) if self.vary == "clip" else (shape[0], shape[1])
-        seed = params.seed  # type: ignore[attr-defined]
+        seed = params.seed
         if tuple(seed.shape) != expected:
             raise ShapeError(
                 f"{self.name}: params hold seeds of shape {tuple(seed.shape)}, but vary={self.vary!r} and an input "
@@ -164,7 +164,7 @@ class FromAlbumentations(FrameTransform):
     def _check_shape(self, shape: Shape) -> None:
         self._frame_shape(shape[2], shape[3], shape[4])
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: FromAlbumentationsParams, shape: Shape) -> Targets:
         """Pixel-only albumentations transforms leave targets as they are; for one that moves pixels the adapter
         cannot say where boxes, keypoints or masks go, so a sample holding them is refused."""
         if targets.spatial and not _pixel_only(self.transform):
@@ -174,13 +174,13 @@ class FromAlbumentations(FrameTransform):
             )
         return targets
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: FromAlbumentationsParams) -> Tensor:
         b, t = x.shape[0], x.shape[1]
         _, _, oc, oh, ow = self._output_shape(tuple(x.shape))
         work = torch.uint8 if x.dtype == torch.uint8 else torch.float32
         out = torch.empty((b, t, oh, ow, oc), dtype=work)
         frames = x.detach().to(device="cpu", dtype=work).permute(0, 1, 3, 4, 2).numpy()
-        seeds = params.seed.tolist()  # type: ignore[attr-defined]
+        seeds = params.seed.tolist()
         for i in range(b):
             runs = (
                 [(slice(0, t), seeds[i])]

@@ -114,7 +114,7 @@ class FromKorniaParams(Params):
     shared: dict[str, Tensor]
 
 
-class FromKornia(FrameTransform):
+class FromKornia(FrameTransform[FromKorniaParams]):
     """Run a 2D kornia augmentation over the frames of a clip or batch, one parameter draw per clip.
 
     Args:
@@ -132,7 +132,7 @@ class FromKornia(FrameTransform):
         True
     """
 
-    params_type: ClassVar[type[Params]] = FromKorniaParams
+    params_type: ClassVar[type[Any]] = FromKorniaParams
 
     def __init__(self, augmentation: AugmentationBase2D, p: float = 1.0) -> None:
         super().__init__(p=p)
@@ -156,7 +156,7 @@ class FromKornia(FrameTransform):
         return type(self.augmentation).__name__
 
     # ------------------------------------------------------------------ contract
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> FromKorniaParams:
         b = shape[0]
         frame = (shape[2], shape[3], shape[4])
         applied = rng.gate(b, self.p, generator)
@@ -179,10 +179,10 @@ class FromKornia(FrameTransform):
                 shared[key] = value.unsqueeze(0).expand(b, *value.shape).clone()
         return FromKorniaParams(applied=applied, kornia=kornia, shared=shared)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: FromKorniaParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         expected = set(self._per_sample_keys((shape[2], shape[3], shape[4])))
-        got = set(params.kornia)  # type: ignore[attr-defined]
+        got = set(params.kornia)
         if not expected <= got:
             raise ShapeError(
                 f"{self.name}: params for {self._kind} lack {sorted(expected - got)}; were they drawn by another op?"
@@ -195,7 +195,7 @@ class FromKornia(FrameTransform):
         c, h, w = self._frame_shape((shape[2], shape[3], shape[4]))
         return (shape[0], shape[1], c, h, w)
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: FromKorniaParams, shape: Shape) -> Targets:
         """Intensity augmentations leave targets as they are; for a geometric one the adapter cannot say where
         boxes, keypoints or masks go, so a sample holding them is refused."""
         if targets.spatial and not isinstance(self.augmentation, IntensityAugmentationBase2D):
@@ -205,13 +205,13 @@ class FromKornia(FrameTransform):
             )
         return targets
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: FromKorniaParams) -> Tensor:
         out_shape = self._output_shape(tuple(x.shape))
         if x.shape[0] == 0:
             return x.new_empty(out_shape)
         work = x.to(torch.float32).div_(255) if x.dtype == torch.uint8 else x
-        kornia: dict[str, Tensor] = params.kornia  # type: ignore[attr-defined]
-        groups = _groups(params.shared, x.shape[0])  # type: ignore[attr-defined]
+        kornia: dict[str, Tensor] = params.kornia
+        groups = _groups(params.shared, x.shape[0])
         if len(groups) == 1:
             out = self._run(work, kornia, groups[0][1])
         else:

@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Sequence, TypeVar
 
 import torch
 from torch import Tensor
@@ -49,37 +49,43 @@ __all__ = [
     "OneOfParams",
     "SomeOfParams",
     "RandomApplyParams",
+    "ContainerParams",
 ]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class ComposeParams(Params):
-    """Params of :class:`Compose`: its gate and each child's params, in order."""
+class ContainerParams(Params):
+    """Params every container shares: its ``p`` gate and each child's params, in order."""
 
     children: tuple[Params, ...]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class OneOfParams(Params):
+class ComposeParams(ContainerParams):
+    """Params of :class:`Compose`: its gate and each child's params, in order."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class OneOfParams(ContainerParams):
     """Params of :class:`OneOf`: ``choice`` (B,) long is the child each sample ran."""
 
     choice: Tensor
-    children: tuple[Params, ...]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class SomeOfParams(Params):
+class SomeOfParams(ContainerParams):
     """Params of :class:`SomeOf`: ``chosen`` (B, K) bool marks the children each sample ran."""
 
     chosen: Tensor
-    children: tuple[Params, ...]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class RandomApplyParams(Params):
+class RandomApplyParams(ContainerParams):
     """Params of :class:`RandomApply`: the gate and the child's params."""
 
-    children: tuple[Params, ...]
+
+#: The params class of a container.
+CP = TypeVar("CP", bound=ContainerParams)
 
 
 def _refuse_mixer(op: str, t: Transform, arg: str) -> None:
@@ -114,7 +120,7 @@ def _chain_input_shapes(transforms: Sequence[Transform], shape: Shape) -> list[S
     return shapes
 
 
-class _Container(Transform):
+class _Container(Transform[CP]):
     abstract = True
     transforms: list[Transform]
 
@@ -135,9 +141,9 @@ class _Container(Transform):
         """True when a child's frames depend on the targets."""
         return any(t.needs_targets for t in self.transforms)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: CP, shape: Shape) -> None:
         super()._check_params(params, shape)
-        children = params.children  # type: ignore[attr-defined]
+        children = params.children
         if len(children) != len(self.transforms):
             raise ShapeError(
                 f"{self.name}: params hold {len(children)} children, the container has {len(self.transforms)}"
@@ -158,7 +164,7 @@ class _Container(Transform):
                 raise ShapeError(f"{self.name}: {t.name} turns {shape} into {out}, but {why}")
 
 
-class Compose(_Container):
+class Compose(_Container[ComposeParams]):
     """Apply transforms in order; the planner folds runs of temporal ops into one resampling and runs of
     geometric ops into one warp where that is exact (:mod:`tempaug.core.fuse`).
 
@@ -201,7 +207,7 @@ class Compose(_Container):
                 arg="p",
             )
 
-    params_type: ClassVar[type[Params]] = ComposeParams
+    params_type: ClassVar[type[Any]] = ComposeParams
 
     @property
     def grows_batch(self) -> bool:
@@ -212,12 +218,12 @@ class Compose(_Container):
         """The mixers of the pipeline, those of nested pipelines included."""
         return ", ".join(t._mixer_names() if isinstance(t, Compose) else t.name for t in self.transforms if t.mixes)
 
-    def _apply_sample(self, x: Tensor, targets: Targets, params: Params) -> tuple[Tensor, Targets]:
+    def _apply_sample(self, x: Tensor, targets: Targets, params: ComposeParams) -> tuple[Tensor, Targets]:
         if not self.needs_targets:
             return self._apply(x, params), self.map_targets(targets, params, tuple(x.shape))
         # an op whose frames depend on the targets runs as itself; the ops around it still fold
         pending: list[tuple[Transform, Params]] = []
-        for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
+        for t, cp in zip(self.transforms, params.children):
             if not t.needs_targets:
                 pending.append((t, cp))
                 continue
@@ -235,7 +241,7 @@ class Compose(_Container):
             shape = t._output_shape(shape)
         return run([t for t, _ in chain], [cp for _, cp in chain], x, self.fuse), targets
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: ComposeParams, shape: Shape) -> Targets:
         """Each child's move in turn; with ``p < 1`` samples left out keep their targets.
 
         Example:
@@ -246,7 +252,7 @@ class Compose(_Container):
             [(0.0, 1.0, 'b')]
         """
         out = targets
-        children = params.children  # type: ignore[attr-defined]
+        children = params.children
         for t, cp, child_shape in zip(self.transforms, children, self._child_input_shapes(shape)):
             out = t.map_targets(out, cp, child_shape)
         if self.p < 1.0:
@@ -270,7 +276,7 @@ class Compose(_Container):
     def _child_input_shapes(self, shape: Shape) -> list[Shape]:
         return _chain_input_shapes(self.transforms, shape)
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> ComposeParams:
         applied = rng.gate(shape[0], self.p, generator)
         children = []
         for t in self.transforms:
@@ -278,10 +284,10 @@ class Compose(_Container):
             shape = t._output_shape(shape)
         return ComposeParams(applied=applied, children=tuple(children))
 
-    def time_map(self, params: Params, length: int) -> TimeMap:
+    def time_map(self, params: ComposeParams, length: int) -> TimeMap:
         """The whole pipeline as one TimeMap (temporal pipelines only)."""
         maps, input_length = [], length
-        for t, cp in zip(self.transforms, params.children):  # type: ignore[attr-defined]
+        for t, cp in zip(self.transforms, params.children):
             maps.append(t.time_map(cp, length))
             length = maps[-1].length
         folded = fold_time(maps) if maps else identity_map(params.batch_size, length, params.device)
@@ -291,11 +297,11 @@ class Compose(_Container):
             folded = gated_time_map(folded, params.applied, input_length, self.name)
         return folded
 
-    def _run(self, x: Tensor, params: Params) -> Tensor:
+    def _run(self, x: Tensor, params: ComposeParams) -> Tensor:
         """Children in order, through the planner."""
-        return run(self.transforms, params.children, x, self.fuse)  # type: ignore[attr-defined]
+        return run(self.transforms, params.children, x, self.fuse)
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: ComposeParams) -> Tensor:
         if self.temporal:
             return apply_map(x, self.time_map(params, x.shape[1]))
         if self.p < 1.0:
@@ -303,7 +309,7 @@ class Compose(_Container):
         return self._run(x, params)
 
 
-class OneOf(_Container):
+class OneOf(_Container[OneOfParams]):
     """Each sample runs one child, picked with probability proportional to ``weights``.
 
     All children must give the same output shape. The pick is recorded in
@@ -316,7 +322,7 @@ class OneOf(_Container):
         [7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0]
     """
 
-    params_type: ClassVar[type[Params]] = OneOfParams
+    params_type: ClassVar[type[Any]] = OneOfParams
 
     def __init__(self, transforms: Sequence[Transform], weights: Sequence[float] | None = None, p: float = 1.0) -> None:
         super().__init__(p=p)
@@ -348,9 +354,9 @@ class OneOf(_Container):
     def _output_shape(self, shape: Shape) -> Shape:
         return self.transforms[0]._output_shape(shape)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: OneOfParams, shape: Shape) -> None:
         super()._check_params(params, shape)
-        choice = params.choice  # type: ignore[attr-defined]
+        choice = params.choice
         if (
             choice.device.type == "cpu"
             and choice.numel()
@@ -360,7 +366,7 @@ class OneOf(_Container):
                 f"{self.name}: params.choice names a child outside 0..{len(self.transforms) - 1}: {choice.tolist()}"
             )
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> OneOfParams:
         b = shape[0]
         applied = rng.gate(b, self.p, generator)
         k = len(self.transforms)
@@ -372,33 +378,33 @@ class OneOf(_Container):
         children = tuple(t.sample(shape, generator) for t in self.transforms)
         return OneOfParams(applied=applied, choice=choice, children=children)
 
-    def time_map(self, params: Params, length: int) -> TimeMap:
+    def time_map(self, params: OneOfParams, length: int) -> TimeMap:
         """Per sample, the chosen child's TimeMap (temporal children only)."""
-        maps = [t.time_map(cp, length) for t, cp in zip(self.transforms, params.children)]  # type: ignore[attr-defined]
-        chosen = select_maps(maps, params.choice)  # type: ignore[attr-defined]
+        maps = [t.time_map(cp, length) for t, cp in zip(self.transforms, params.children)]
+        chosen = select_maps(maps, params.choice)
         return gated_time_map(chosen, params.applied, length, self.name) if self.p < 1.0 else chosen
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: OneOfParams, shape: Shape) -> Targets:
         """Per sample, the chosen child's move (none where the gate left the sample out)."""
-        choice = params.choice if self.p >= 1.0 else torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
+        choice = params.choice if self.p >= 1.0 else torch.where(params.applied, params.choice, -1)
         choice = choice.to(targets.times.device)
         out = targets
-        for k, (t, cp) in enumerate(zip(self.transforms, params.children)):  # type: ignore[attr-defined]
+        for k, (t, cp) in enumerate(zip(self.transforms, params.children)):
             picked = choice == k
             if picked.device.type == "cpu" and not bool(picked.any()):
                 continue
             out = t.map_targets(targets, cp, shape).where(picked, out)
         return out
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: OneOfParams) -> Tensor:
         if self.temporal:
             return apply_map(x, self.time_map(params, x.shape[1]))
-        choice = params.choice if self.p >= 1.0 else torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
+        choice = params.choice if self.p >= 1.0 else torch.where(params.applied, params.choice, -1)
         out_shape = (x.shape[0], *self._output_shape(tuple(x.shape))[1:])
-        return apply_select([t._apply for t in self.transforms], x, params.children, choice, out_shape)  # type: ignore[attr-defined]
+        return apply_select([t._apply for t in self.transforms], x, params.children, choice, out_shape)
 
 
-class SomeOf(_Container):
+class SomeOf(_Container[SomeOfParams]):
     """Each sample runs a random subset of the children, in the listed order.
 
     Args:
@@ -415,7 +421,7 @@ class SomeOf(_Container):
         torch.Size([4, 2])
     """
 
-    params_type: ClassVar[type[Params]] = SomeOfParams
+    params_type: ClassVar[type[Any]] = SomeOfParams
 
     def __init__(
         self, transforms: Sequence[Transform], n: int | Sequence[int] = 1, p: float = 1.0, fuse: bool = True
@@ -460,7 +466,7 @@ class SomeOf(_Container):
     def _child_input_shapes(self, shape: Shape) -> list[Shape]:
         return _chain_input_shapes(self.transforms, shape)
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> SomeOfParams:
         b, k = shape[0], len(self.transforms)
         applied = rng.gate(b, self.p, generator)
         lo, hi = self._range
@@ -472,34 +478,34 @@ class SomeOf(_Container):
             shape = t._output_shape(shape)
         return SomeOfParams(applied=applied, chosen=chosen, children=tuple(children))
 
-    def time_map(self, params: Params, length: int) -> TimeMap:
+    def time_map(self, params: SomeOfParams, length: int) -> TimeMap:
         """The chosen children's TimeMaps folded into one (temporal children only)."""
         maps = []
-        for i, (t, cp) in enumerate(zip(self.transforms, params.children)):  # type: ignore[attr-defined]
+        for i, (t, cp) in enumerate(zip(self.transforms, params.children)):
             m = t.time_map(cp, length)
-            maps.append(m if self._takes_all else gated_time_map(m, params.chosen[:, i], length, self.name))  # type: ignore[attr-defined]
+            maps.append(m if self._takes_all else gated_time_map(m, params.chosen[:, i], length, self.name))
             length = m.length
         folded = fold_time(maps)
         assert folded is not None  # excluded by `temporal`
         return folded
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: SomeOfParams, shape: Shape) -> Targets:
         """The chosen children's moves, in the listed order."""
-        children = params.children  # type: ignore[attr-defined]
+        children = params.children
         for i, (t, cp, child_shape) in enumerate(zip(self.transforms, children, self._child_input_shapes(shape))):
             moved = t.map_targets(targets, cp, child_shape)
-            targets = moved if self._takes_all else moved.where(params.chosen[:, i], targets)  # type: ignore[attr-defined]
+            targets = moved if self._takes_all else moved.where(params.chosen[:, i], targets)
         return targets
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: SomeOfParams) -> Tensor:
         if self.temporal:
             return apply_map(x, self.time_map(params, x.shape[1]))
-        for i, (t, cp) in enumerate(zip(self.transforms, params.children)):  # type: ignore[attr-defined]
-            x = t._apply(x, cp) if self._takes_all else apply_where(t._apply, x, cp, params.chosen[:, i])  # type: ignore[attr-defined]
+        for i, (t, cp) in enumerate(zip(self.transforms, params.children)):
+            x = t._apply(x, cp) if self._takes_all else apply_where(t._apply, x, cp, params.chosen[:, i])
         return x
 
 
-class RandomApply(_Container):
+class RandomApply(_Container[RandomApplyParams]):
     """Run ``transform`` on each sample with probability ``p`` (the child must keep the shape).
 
     Example:
@@ -509,7 +515,7 @@ class RandomApply(_Container):
         torch.Size([6])
     """
 
-    params_type: ClassVar[type[Params]] = RandomApplyParams
+    params_type: ClassVar[type[Any]] = RandomApplyParams
 
     def __init__(self, transform: Transform, p: float = 0.5) -> None:
         super().__init__(p=p)
@@ -535,23 +541,23 @@ class RandomApply(_Container):
     def _output_shape(self, shape: Shape) -> Shape:
         return self.transform._output_shape(shape)
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> RandomApplyParams:
         applied = rng.gate(shape[0], self.p, generator)
         return RandomApplyParams(applied=applied, children=(self.transform.sample(shape, generator),))
 
-    def time_map(self, params: Params, length: int) -> TimeMap:
+    def time_map(self, params: RandomApplyParams, length: int) -> TimeMap:
         """The child's TimeMap for gated samples, the identity for the rest."""
-        m = self.transform.time_map(params.children[0], length)  # type: ignore[attr-defined]
+        m = self.transform.time_map(params.children[0], length)
         return gated_time_map(m, params.applied, length, self.name) if self.p < 1.0 else m
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: RandomApplyParams, shape: Shape) -> Targets:
         """The child's move for the samples the gate let through."""
-        moved = self.transform.map_targets(targets, params.children[0], shape)  # type: ignore[attr-defined]
+        moved = self.transform.map_targets(targets, params.children[0], shape)
         return moved if self.p >= 1.0 else moved.where(params.applied, targets)
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: RandomApplyParams) -> Tensor:
         if self.temporal:
             return apply_map(x, self.time_map(params, x.shape[1]))
         if self.p >= 1.0:
-            return self.transform._apply(x, params.children[0])  # type: ignore[attr-defined]
-        return apply_where(self.transform._apply, x, params.children[0], params.applied)  # type: ignore[attr-defined]
+            return self.transform._apply(x, params.children[0])
+        return apply_where(self.transform._apply, x, params.children[0], params.applied)

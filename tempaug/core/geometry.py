@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import Tensor
@@ -27,6 +27,9 @@ from .moves import move_in_space
 from .params import Params
 from .sample import Targets
 from .transform import FrameTransform, Shape
+
+#: The params class of a geometric op.
+GP = TypeVar("GP", bound="GeometricParams")
 
 __all__ = ["SpaceMap", "GeometricParams", "GeometricTransform", "compose_space_maps", "apply_space_map"]
 
@@ -43,7 +46,7 @@ class GeometricParams(Params):
     matrix: Tensor
 
 
-class GeometricTransform(FrameTransform):
+class GeometricTransform(FrameTransform[GP]):
     """Base of ops that move pixels with one affine map per sample or per frame.
 
     Subclasses implement ``_matrices(shape, generator) -> (matrix (B, T', 3, 3), extra_fields)``
@@ -57,7 +60,7 @@ class GeometricTransform(FrameTransform):
 
     abstract = True
     geometric: ClassVar[bool] = True
-    params_type: ClassVar[type[Params]] = GeometricParams
+    params_type: ClassVar[type[Any]] = GeometricParams
     fill: float = 0.0
     antialias: bool = True
 
@@ -70,7 +73,7 @@ class GeometricTransform(FrameTransform):
     def _output_shape(self, shape: Shape) -> Shape:
         return (*shape[:3], *self._out_size(shape))
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> GP:
         b = shape[0]
         applied = rng.gate(b, self.p, generator)
         matrix, extra = self._matrices(shape, generator)
@@ -80,9 +83,9 @@ class GeometricTransform(FrameTransform):
             matrix = torch.where(applied.view(-1, 1, 1, 1), matrix, ident)
         return self.params_type(applied=applied, matrix=matrix, **extra)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: GP, shape: Shape) -> None:
         super()._check_params(params, shape)
-        frames = params.matrix.shape[1]  # type: ignore[attr-defined]
+        frames = params.matrix.shape[1]
         if frames not in (1, shape[1]):
             raise ShapeError(f"{self.name}: params hold maps for {frames} frames, the input has shape {tuple(shape)}")
 
@@ -103,7 +106,7 @@ class GeometricTransform(FrameTransform):
         (resizes, flips)."""
         return True
 
-    def space_map(self, params: Params, shape: Shape) -> SpaceMap:
+    def space_map(self, params: GP, shape: Shape) -> SpaceMap:
         """The op's work on an input of ``shape`` (B,T,C,H,W) as a :class:`SpaceMap`.
 
         Example:
@@ -114,7 +117,7 @@ class GeometricTransform(FrameTransform):
             ((2, 2), False, False, True)
         """
         return SpaceMap(
-            params.matrix,  # type: ignore[attr-defined]
+            params.matrix,
             self._out_size(shape),
             float(self.fill),
             self.antialias,
@@ -123,12 +126,12 @@ class GeometricTransform(FrameTransform):
             self.crops,
         )
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: GP, shape: Shape) -> Targets:
         """Boxes, keypoints and masks follow the op's space map (see :func:`tempaug.core.moves.move_in_space`)."""
         return move_in_space(targets, self.space_map(params, shape))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: GP) -> Tensor:
         return apply_space_map(x, self.space_map(params, tuple(x.shape)))
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:  # the gate is already in the matrices
+    def _apply(self, x: Tensor, params: GP) -> Tensor:  # the gate is already in the matrices
         return self._transform(x, params)

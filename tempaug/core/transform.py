@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any, Callable, ClassVar, Iterator, Sequence
+from typing import Any, Callable, ClassVar, Generic, Iterator, Sequence, TypeVar
 
 import torch
 from torch import Tensor
@@ -33,12 +33,17 @@ from .registry import register
 from .sample import Targets, TargetsError, identity_times, pack, unpack
 from .validation import check_no_nan, check_probability
 
+#: The params class of a transform: ``Transform[P]`` draws and applies params of class ``P``.
+P = TypeVar("P", bound=Params)
+#: The params class of a temporal op.
+TP = TypeVar("TP", bound="TemporalParams")
+
 __all__ = ["Transform", "FrameTransform", "TemporalTransform", "TemporalParams", "apply_where", "apply_select"]
 
 Shape = tuple[int, ...]
 
 
-class Transform:
+class Transform(Generic[P]):
     """Base class of every transform.
 
     Subclasses implement ``_sample(shape, generator)`` returning their params for
@@ -56,7 +61,7 @@ class Transform:
     """
 
     #: The params class the op draws; ``apply`` refuses params of another class.
-    params_type: ClassVar[type[Params]] = Params
+    params_type: ClassVar[type[Any]] = Params
 
     # ------------------------------------------------------------------ traits
     # What the planner and the containers need to know about an op. Leaf ops declare them as class attributes
@@ -143,7 +148,7 @@ class Transform:
     # ---------------------------------------------------------------- contract
     def sample(
         self, shape: Sequence[int], generator: torch.Generator | None = None, device: torch.device | str | None = None
-    ) -> Params:
+    ) -> P:
         """Draw everything random for a clip or batch of ``shape``, one draw per sample, vectorised.
 
         Args:
@@ -167,7 +172,7 @@ class Transform:
             )
         return params.to(device)
 
-    def apply(self, x: Any, params: Params) -> Any:
+    def apply(self, x: Any, params: P) -> Any:
         """Apply with given params: a pure function of ``x`` and ``params`` (x is never modified).
 
         ``x`` is a clip or batch tensor, a :class:`~tempaug.core.sample.Sample` or a dict with the same keys;
@@ -277,7 +282,7 @@ class Transform:
         return dtype
 
     # ----------------------------------------------------------------- targets
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: P, shape: Shape) -> Targets:
         """Move ``targets`` as the op moves the frames of a (B,T,C,H,W) batch of ``shape`` with ``params``.
 
         Every op says how it moves labels, boxes, keypoints, masks and segments: temporal ops through their
@@ -294,17 +299,17 @@ class Transform:
         """
         raise TargetsError(f"{self.name}: does not say how it moves targets; pass the clip as a bare tensor")
 
-    def _apply_sample(self, x: Tensor, targets: Targets, params: Params) -> tuple[Tensor, Targets]:
+    def _apply_sample(self, x: Tensor, targets: Targets, params: P) -> tuple[Tensor, Targets]:
         """The op on a (B,T,C,H,W) batch and its targets: the frames by :meth:`_apply`, the targets by
         :meth:`map_targets`. Ops whose frames depend on the targets (``needs_targets``) override it."""
         shape = tuple(x.shape)
         return self._apply(x, params), self.map_targets(targets, params, shape)
 
     # ------------------------------------------------------------ for subclasses
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> P:
         raise NotImplementedError
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: P) -> Tensor:
         raise NotImplementedError
 
     def _output_shape(self, shape: Shape) -> Shape:
@@ -313,7 +318,7 @@ class Transform:
     def _check_shape(self, shape: Shape) -> None:
         """Raise a ShapeError when the op cannot take a batch of ``shape``."""
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: P, shape: Shape) -> None:
         expected = self.params_type
         if not isinstance(params, expected):
             raise DTypeError(f"{self.name}: params must be {expected.__name__}, got {type(params).__name__}")
@@ -322,11 +327,11 @@ class Transform:
                 f"{self.name}: params describe {params.batch_size} samples but the input batch has shape {tuple(shape)}"
             )
 
-    def time_map(self, params: Params, length: int) -> TimeMap:
+    def time_map(self, params: P, length: int) -> TimeMap:
         """The op's work as a TimeMap over ``length`` input frames (temporal ops only)."""
         raise NotImplementedError(f"{self.name} is not a temporal op")
 
-    def space_map(self, params: Params, shape: Shape) -> SpaceMap:
+    def space_map(self, params: P, shape: Shape) -> SpaceMap:
         """The op's work on a batch of ``shape`` as a SpaceMap (geometric ops only)."""
         raise NotImplementedError(f"{self.name} is not a geometric op")
 
@@ -372,7 +377,7 @@ def _mask_shape(mask: Tensor, x: Tensor) -> Tensor:
     return mask.view(-1, *([1] * (x.dim() - 1)))
 
 
-def apply_where(fn: Callable[[Tensor, Params], Tensor], x: Tensor, params: Params, mask: Tensor) -> Tensor:
+def apply_where(fn: Callable[[Tensor, P], Tensor], x: Tensor, params: P, mask: Tensor) -> Tensor:
     """``fn(x, params)`` for samples where ``mask`` (B,) is True; other samples stay as they are.
 
     On the CPU only the selected samples are computed; on an accelerator the
@@ -400,7 +405,7 @@ def apply_where(fn: Callable[[Tensor, Params], Tensor], x: Tensor, params: Param
 
 
 def apply_select(
-    fns: Sequence[Callable[[Tensor, Params], Tensor]],
+    fns: Sequence[Callable[[Tensor, Any], Tensor]],
     x: Tensor,
     params: Sequence[Params],
     choice: Tensor,
@@ -430,11 +435,11 @@ def apply_select(
     for k, fn in enumerate(fns):
         result = fn(x, params[k])
         acc = result if acc is None else torch.where(_mask_shape(choice == k, x), result, acc)
-    return acc
+    return acc if acc is not None else x.new_empty(out_shape)
 
 
 # ------------------------------------------------------------- frame-wise ops
-class FrameTransform(Transform):
+class FrameTransform(Transform[P]):
     """Base of ops that act inside frames (spatial, photometric): output frame t depends on input frame t only.
 
     Subclasses implement ``_sample(shape, generator)`` (its params start with the ``p`` gate
@@ -450,14 +455,14 @@ class FrameTransform(Transform):
 
     abstract = True
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: P, shape: Shape) -> Targets:
         """Photometric ops change pixel values only: every target stays as it is (the same tensors)."""
         return targets
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: P) -> Tensor:
         raise NotImplementedError
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: P) -> Tensor:
         if self.p >= 1.0:
             return self._transform(x, params)
         return apply_where(self._transform, x, params, params.applied)
@@ -477,7 +482,7 @@ class TemporalParams(Params):
     positions: Tensor
 
 
-class TemporalTransform(Transform):
+class TemporalTransform(Transform[TP]):
     """Base of ops that only re-time a clip: they draw source positions, the resampler does the rest.
 
     Subclasses implement ``_positions(shape, generator) -> (positions, extra_fields)``
@@ -492,12 +497,12 @@ class TemporalTransform(Transform):
 
     abstract = True
     temporal: ClassVar[bool] = True
-    params_type: ClassVar[type[Params]] = TemporalParams
+    params_type: ClassVar[type[Any]] = TemporalParams
 
     def _positions(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         raise NotImplementedError
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> TP:
         b, t = shape[0], shape[1]
         applied = rng.gate(b, self.p, generator)
         positions, extra = self._positions(shape, generator)
@@ -511,9 +516,9 @@ class TemporalTransform(Transform):
             positions = torch.where(applied.view(-1, 1), positions, identity)
         return self.params_type(applied=applied, positions=positions, **extra)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: TP, shape: Shape) -> None:
         super()._check_params(params, shape)
-        positions = params.positions  # type: ignore[attr-defined]
+        positions = params.positions
         expected = self._output_shape(tuple(shape))[1]
         if positions.shape[-1] != expected:
             raise ShapeError(
@@ -531,7 +536,7 @@ class TemporalTransform(Transform):
                 f"that do not fit an input of {t} frames (shape {tuple(shape)}); were they drawn for another clip length?"
             )
 
-    def time_map(self, params: Params, length: int) -> TimeMap:
+    def time_map(self, params: TP, length: int) -> TimeMap:
         """The op's positions as a TimeMap over ``length`` input frames.
 
         Example:
@@ -540,12 +545,12 @@ class TemporalTransform(Transform):
             >>> op.time_map(op.sample((1, 3, 1, 1, 1)), 3).index.tolist()
             [[2, 1, 0]]
         """
-        return positions_to_map(params.positions, length, blends=self.blends)  # type: ignore[attr-defined]
+        return positions_to_map(params.positions, length, blends=self.blends)
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: TP) -> Tensor:
         return apply_map(x, self.time_map(params, x.shape[1]))
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: TP, shape: Shape) -> Targets:
         """Per-frame targets follow the op's time map (see :func:`tempaug.core.moves.move_in_time`)."""
         return move_in_time(targets, self.time_map(params, shape[1]))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from types import ModuleType
 
-__all__ = ["opencv"]
+__all__ = ["opencv", "require_opencv"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -25,4 +25,18 @@ def opencv() -> ModuleType | None:
         import cv2
     except ImportError:  # pragma: no cover - a broken OpenCV install falls back to torch
         return None
+    return cv2
+
+
+def require_opencv() -> ModuleType:
+    """The ``cv2`` module, for the code paths taken only after :func:`opencv` returned it.
+
+    Example:
+        >>> from tempaug.functional._opencv import opencv, require_opencv
+        >>> opencv() is None or require_opencv() is opencv()
+        True
+    """
+    cv2 = opencv()
+    if cv2 is None:  # pragma: no cover - callers check opencv() first
+        raise ImportError("OpenCV (cv2) could not be imported")
     return cv2

@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._opencv import opencv
+from ._opencv import opencv, require_opencv
 
 __all__ = [
     "LUMA",
@@ -365,7 +365,7 @@ def _hwc_frames(x: Tensor) -> np.ndarray:
 def _cv2_frame_means(hwc: np.ndarray) -> Tensor:
     """Per-frame channel means (n, C) of uint8 HWC frames, with OpenCV's vectorised reduction."""
     c = hwc.shape[-1]
-    mean = opencv().mean
+    mean = require_opencv().mean
     return torch.tensor([mean(frame)[:c] for frame in hwc], dtype=torch.float32)
 
 
@@ -378,7 +378,7 @@ def _cv2_transform(hwc: np.ndarray, matrix: Tensor, shape: Sequence[int]) -> Ten
     channels-last view in tempaug's (..., C, H, W) layout.
     """
     n, h, w, c = hwc.shape
-    transform = opencv().transform
+    transform = require_opencv().transform
     m = matrix.detach().to(torch.float32).reshape(n, c, c + 1).numpy()
     if n == 1 or bool((m == m[:1]).all()):
         out = transform(hwc.reshape(n * h, w, c), m[0]).reshape(n, h, w, c)

@@ -25,12 +25,13 @@ Example:
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+import dataclasses
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
 
-from ._opencv import opencv
+from ._opencv import opencv, require_opencv
 
 __all__ = [
     "TimeMap",
@@ -52,7 +53,8 @@ __all__ = [
 ]
 
 
-class TimeMap(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class TimeMap:
     """For each output frame: ``out = (1 - weight) * x[index] + weight * x[partner]``.
 
     Attributes:
@@ -142,10 +144,10 @@ def compose_maps(inner: TimeMap, outer: TimeMap) -> TimeMap | None:
     """
     if outer.weight is None:
         pick = outer.index
-        if inner.weight is None:
+        if inner.weight is None or inner.partner is None:
             return TimeMap(inner.index.gather(-1, pick))
         return TimeMap(inner.index.gather(-1, pick), inner.partner.gather(-1, pick), inner.weight.gather(-1, pick))
-    if inner.weight is None:
+    if inner.weight is None and outer.partner is not None:
         return TimeMap(inner.index.gather(-1, outer.index), inner.index.gather(-1, outer.partner), outer.weight)
     return None
 
@@ -174,16 +176,20 @@ def select_maps(maps: Sequence[TimeMap], choice: Tensor) -> TimeMap:
         >>> select_maps([a, b], torch.tensor([1, 0])).index.tolist()
         [[1, 1], [0, 0]]
     """
-    if any(m.weight is not None for m in maps):
+    blending = any(m.weight is not None for m in maps)
+    if blending:
         maps = [_as_blending(m) for m in maps]
     pick = choice.view(-1, 1)
-    out = []
-    for field in range(3 if maps[0].weight is not None else 1):
-        acc = maps[0][field]
+
+    def chosen(field: str) -> Tensor:
+        acc: Tensor = getattr(maps[0], field)
         for k in range(1, len(maps)):
-            acc = torch.where(pick == k, maps[k][field], acc)
-        out.append(acc)
-    return TimeMap(*out)
+            acc = torch.where(pick == k, getattr(maps[k], field), acc)
+        return acc
+
+    if not blending:
+        return TimeMap(chosen("index"))
+    return TimeMap(chosen("index"), chosen("partner"), chosen("weight"))
 
 
 def _uniform_rows(index: Tensor) -> Tensor | None:
@@ -268,7 +274,7 @@ def apply_map(x: Tensor, tmap: TimeMap) -> Tensor:
     flat = x.reshape(-1, *x.shape[-4:]) if len(lead) != 1 else x
     if tmap.weight is not None and opencv() is not None and flat.dtype == torch.uint8 and flat.device.type == "cpu":
         out = _blend_uint8_cpu(flat, tmap)
-    elif tmap.weight is not None:
+    elif tmap.weight is not None and tmap.partner is not None:
         out = _blend(_gather(flat, tmap.index), _gather(flat, tmap.partner), tmap.weight)
     else:
         out = _gather(flat, tmap.index)
@@ -284,16 +290,17 @@ def _blend_uint8_cpu(x: Tensor, tmap: TimeMap) -> Tensor:
     less time on a clip. Whole-number positions copy the frame exactly.
     """
     b, t_out = tmap.index.shape
+    assert tmap.partner is not None and tmap.weight is not None
     src = x if x.is_contiguous() else x.contiguous()
     out = torch.empty((b, t_out, *src.shape[2:]), dtype=torch.uint8)
     if out.numel() == 0:
         return out
-    cv2 = opencv()
+    cv2 = require_opencv()
     frames, dest = src.numpy(), out.numpy()
     rows = dest.reshape(b, t_out, -1)
     flat_src = frames.reshape(frames.shape[0], frames.shape[1], -1)
     for i, (firsts, seconds, weights) in enumerate(
-        zip(tmap.index.tolist(), tmap.partner.tolist(), tmap.weight.tolist())  # type: ignore[union-attr]
+        zip(tmap.index.tolist(), tmap.partner.tolist(), tmap.weight.tolist())
     ):
         for j, (a, c, w) in enumerate(zip(firsts, seconds, weights)):
             if w == 0.0:

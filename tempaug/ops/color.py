@@ -28,7 +28,7 @@ from torch import Tensor
 from ..core import rng
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.params import Params
-from ..core.transform import FrameTransform, Shape, Transform
+from ..core.transform import P, FrameTransform, Shape, Transform
 from ..core.validation import check_range
 from ..core.vary import check_vary, draw_over_time
 from ..functional import color as kernels
@@ -132,7 +132,7 @@ def _hue_range(op: str, arg: str, value: Any) -> tuple[float, float]:
     return check_range(op, arg, value, low=-0.5, high=0.5)
 
 
-class ColorJitter(FrameTransform):
+class ColorJitter(FrameTransform[ColorJitterParams]):
     """Random brightness, contrast, saturation and hue, in a random order per sample, as one colour matrix per frame.
 
     Ranges follow torchvision: a number ``b`` gives factors in ``[max(0, 1 - b), 1 + b]``,
@@ -176,7 +176,7 @@ class ColorJitter(FrameTransform):
         [0.6, 0.6, 0.6, 0.6, 0.6, 0.6]
     """
 
-    params_type: ClassVar[type[Params]] = ColorJitterParams
+    params_type: ClassVar[type[Any]] = ColorJitterParams
 
     def __init__(
         self,
@@ -209,15 +209,15 @@ class ColorJitter(FrameTransform):
                 f"with {shape[2]} channel(s) use brightness and contrast only"
             )
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: ColorJitterParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         self._check_shape(shape)
         _check_frames(self.name, params, shape, ("brightness", "contrast", "saturation", "hue"))
-        order = params.order  # type: ignore[attr-defined]
+        order = params.order
         if order.dim() != 2 or order.shape[1] != 4:
             raise ShapeError(f"{self.name}: params.order must have shape (B, 4), got {tuple(order.shape)}")
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> ColorJitterParams:
         b, t = shape[0], shape[1]
         device = rng.generator_device(generator)
         applied = rng.gate(b, self.p, generator)
@@ -233,12 +233,12 @@ class ColorJitter(FrameTransform):
             applied=applied, brightness=brightness, contrast=contrast, saturation=saturation, hue=hue, order=order
         )
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: ColorJitterParams) -> Tensor:
         if not any(self._active):
             return x
         fields = ("brightness", "contrast", "saturation", "hue")
         values = [getattr(params, f) if on else None for f, on in zip(fields, self._active)]
-        return kernels.color_jitter(x, params.order, *values)  # type: ignore[attr-defined]
+        return kernels.color_jitter(x, params.order, *values)
 
 
 # ----------------------------------------------------------------- grayscale
@@ -247,7 +247,7 @@ class GrayscaleParams(Params):
     """Params of :class:`Grayscale`: the ``p`` gate only."""
 
 
-class Grayscale(FrameTransform):
+class Grayscale(FrameTransform[GrayscaleParams]):
     """Rec.601 luma grey (0.299 R + 0.587 G + 0.114 B); uint8 is rounded.
 
     Args:
@@ -261,7 +261,7 @@ class Grayscale(FrameTransform):
         ([76, 76, 76], torch.Size([1, 1, 1, 1]))
     """
 
-    params_type: ClassVar[type[Params]] = GrayscaleParams
+    params_type: ClassVar[type[Any]] = GrayscaleParams
 
     def __init__(self, num_output_channels: int | None = None, p: float = 1.0) -> None:
         super().__init__(p=p)
@@ -278,17 +278,17 @@ class Grayscale(FrameTransform):
         if shape[2] != 3:
             raise ShapeError(f"{self.name}: needs 3 (RGB) channels, got an input of shape {tuple(shape)}")
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: GrayscaleParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         self._check_shape(shape)
 
     def _output_shape(self, shape: Shape) -> Shape:
         return (*shape[:2], self.num_output_channels or shape[2], *shape[3:])
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> GrayscaleParams:
         return GrayscaleParams(applied=_gate_only(self, shape, generator))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: GrayscaleParams) -> Tensor:
         return kernels.rgb_to_grayscale(x, self.num_output_channels or 3)
 
 
@@ -315,7 +315,7 @@ def _kernel_size(op: str, value: Any) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
-class GaussianBlur(FrameTransform):
+class GaussianBlur(FrameTransform[GaussianBlurParams]):
     """Gaussian blur with a random sigma per sample (or per frame), reflect padding at the borders.
 
     The blur is separable and depthwise: every (sample, frame, channel) plane is one group of a
@@ -335,7 +335,7 @@ class GaussianBlur(FrameTransform):
         True
     """
 
-    params_type: ClassVar[type[Params]] = GaussianBlurParams
+    params_type: ClassVar[type[Any]] = GaussianBlurParams
 
     def __init__(
         self,
@@ -359,18 +359,18 @@ class GaussianBlur(FrameTransform):
                 f"padding, got an input of shape {tuple(shape)}"
             )
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: GaussianBlurParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         self._check_shape(shape)
         _check_frames(self.name, params, shape, ("sigma",))
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> GaussianBlurParams:
         b, t = shape[0], shape[1]
         applied = rng.gate(b, self.p, generator)
         return GaussianBlurParams(applied=applied, sigma=_over_time(b, t, self._sigma, self.vary, generator))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
-        return kernels.gaussian_blur(x, self._size, params.sigma)  # type: ignore[attr-defined]
+    def _transform(self, x: Tensor, params: GaussianBlurParams) -> Tensor:
+        return kernels.gaussian_blur(x, self._size, params.sigma)
 
 
 # ------------------------------------------------------------- normalisation
@@ -384,7 +384,7 @@ class DenormalizeParams(Params):
     """Params of :class:`Denormalize`: nothing is random, ``applied`` is all True."""
 
 
-class _ChannelAffine(FrameTransform):
+class _ChannelAffine(FrameTransform[P]):
     """Shared checks of Normalize and Denormalize: one mean and std per channel, float output."""
 
     abstract = True
@@ -406,7 +406,7 @@ class _ChannelAffine(FrameTransform):
                     "channel(s); give one per channel or a single number"
                 )
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: P, shape: Shape) -> None:
         super()._check_params(params, shape)
         self._check_shape(shape)
 
@@ -421,7 +421,7 @@ class _ChannelAffine(FrameTransform):
         return torch.float32 if dtype == torch.uint8 else dtype
 
 
-class Normalize(_ChannelAffine):
+class Normalize(_ChannelAffine[NormalizeParams]):
     """``(x - mean) / std`` per channel; the output is floating.
 
     Floating input keeps its dtype. uint8 input is first scaled to [0, 1] (divided by 255) and
@@ -440,7 +440,7 @@ class Normalize(_ChannelAffine):
         [0.5, 1.0]
     """
 
-    params_type: ClassVar[type[Params]] = NormalizeParams
+    params_type: ClassVar[type[Any]] = NormalizeParams
 
     def __init__(self, mean: float | Sequence[float], std: float | Sequence[float]) -> None:
         super().__init__(p=1.0)
@@ -456,14 +456,14 @@ class Normalize(_ChannelAffine):
         """
         return Denormalize(self.mean, self.std)
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> NormalizeParams:
         return NormalizeParams(applied=_gate_only(self, shape, generator))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: NormalizeParams) -> Tensor:
         return kernels.normalize(x, self._mean, self._std)
 
 
-class Denormalize(_ChannelAffine):
+class Denormalize(_ChannelAffine[DenormalizeParams]):
     """``x * std + mean`` per channel: the inverse of :class:`Normalize`; the output is floating.
 
     uint8 input is first scaled to [0, 1] and gives float32, as in :class:`Normalize`.
@@ -478,7 +478,7 @@ class Denormalize(_ChannelAffine):
         [0.5, 1.0]
     """
 
-    params_type: ClassVar[type[Params]] = DenormalizeParams
+    params_type: ClassVar[type[Any]] = DenormalizeParams
 
     def __init__(self, mean: float | Sequence[float], std: float | Sequence[float]) -> None:
         super().__init__(p=1.0)
@@ -494,10 +494,10 @@ class Denormalize(_ChannelAffine):
         """
         return Normalize(self.mean, self.std)
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> DenormalizeParams:
         return DenormalizeParams(applied=_gate_only(self, shape, generator))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: DenormalizeParams) -> Tensor:
         return kernels.denormalize(x, self._mean, self._std)
 
 
@@ -512,7 +512,7 @@ class ToUint8Params(Params):
     """Params of :class:`ToUint8`: nothing is random, ``applied`` is all True."""
 
 
-class ToFloat(FrameTransform):
+class ToFloat(FrameTransform[ToFloatParams]):
     """Convert to float32: uint8 [0, 255] becomes [0, 1] (or keeps its values with ``scale=False``).
 
     Floating input is cast to float32 unchanged in value.
@@ -526,7 +526,7 @@ class ToFloat(FrameTransform):
         [0.0, 0.20000000298023224, 1.0]
     """
 
-    params_type: ClassVar[type[Params]] = ToFloatParams
+    params_type: ClassVar[type[Any]] = ToFloatParams
 
     def __init__(self, scale: bool = True) -> None:
         super().__init__(p=1.0)
@@ -544,14 +544,14 @@ class ToFloat(FrameTransform):
         """
         return torch.float32
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> ToFloatParams:
         return ToFloatParams(applied=_gate_only(self, shape, generator))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: ToFloatParams) -> Tensor:
         return kernels.to_float(x, self.scale)
 
 
-class ToUint8(FrameTransform):
+class ToUint8(FrameTransform[ToUint8Params]):
     """Convert [0, 1] floats to uint8: ``round(255 x)``, clamped to [0, 255]; uint8 passes through.
 
     Example:
@@ -560,7 +560,7 @@ class ToUint8(FrameTransform):
         [0, 128, 255]
     """
 
-    params_type: ClassVar[type[Params]] = ToUint8Params
+    params_type: ClassVar[type[Any]] = ToUint8Params
 
     def __init__(self) -> None:
         super().__init__(p=1.0)
@@ -575,10 +575,10 @@ class ToUint8(FrameTransform):
         """
         return torch.uint8
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> ToUint8Params:
         return ToUint8Params(applied=_gate_only(self, shape, generator))
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
+    def _transform(self, x: Tensor, params: ToUint8Params) -> Tensor:
         return kernels.to_uint8(x)
 
 
@@ -597,7 +597,7 @@ class TubeEraseParams(Params):
     seed: Tensor
 
 
-class TubeErase(FrameTransform):
+class TubeErase(FrameTransform[TubeEraseParams]):
     """Random erasing in space-time: fill one box over a contiguous run of frames per sample.
 
     The box is drawn as in torchvision's ``RandomErasing`` (area share in ``scale``, aspect
@@ -622,7 +622,7 @@ class TubeErase(FrameTransform):
         True
     """
 
-    params_type: ClassVar[type[Params]] = TubeEraseParams
+    params_type: ClassVar[type[Any]] = TubeEraseParams
     VALUES = ("random", "mean")
     ATTEMPTS = 10
 
@@ -654,13 +654,13 @@ class TubeErase(FrameTransform):
             )
         self.value = value
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: TubeEraseParams, shape: Shape) -> None:
         super()._check_params(params, shape)
-        box = params.box  # type: ignore[attr-defined]
+        box = params.box
         if box.dim() != 2 or box.shape[1] != 6:
             raise ShapeError(f"{self.name}: params.box must have shape (B, 6), got {tuple(box.shape)}")
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> TubeEraseParams:
         b, t, _, h, w = shape
         device = rng.generator_device(generator)
         applied = rng.gate(b, self.p, generator)
@@ -682,5 +682,5 @@ class TubeErase(FrameTransform):
         seed = rng.randint(0, 2**31 - 1, (b,), generator) if self.value == "random" else zero
         return TubeEraseParams(applied=applied, box=box, seed=seed)
 
-    def _transform(self, x: Tensor, params: Params) -> Tensor:
-        return kernels.erase_tube(x, params.box, self.value, params.seed)  # type: ignore[attr-defined]
+    def _transform(self, x: Tensor, params: TubeEraseParams) -> Tensor:
+        return kernels.erase_tube(x, params.box, self.value, params.seed)

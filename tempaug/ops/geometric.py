@@ -80,11 +80,11 @@ class CropParams(GeometricParams):
 
 
 # ------------------------------------------------------------------- crops
-class _SizedOp(GeometricTransform):
+class _SizedOp(GeometricTransform[CropParams]):
     """Ops that read a box of each frame into an output of ``size``."""
 
     abstract = True
-    params_type: ClassVar[type[Params]] = CropParams
+    params_type: ClassVar[type[Any]] = CropParams
 
     def _set_size(self, size: int | Sequence[int]) -> None:
         self._size = _size_pair(self.name, "size", size)
@@ -356,7 +356,7 @@ def _check_swap(op: str, swap: Any) -> list[list[Any]]:
     return [list(pair) for pair in sorted(pairs, key=repr)]
 
 
-class HorizontalFlip(GeometricTransform):
+class HorizontalFlip(GeometricTransform[GeometricParams]):
     """Mirror every frame left-right.
 
     Args:
@@ -396,7 +396,7 @@ class HorizontalFlip(GeometricTransform):
     def _matrices(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         return flip_matrix(self.horizontal, (shape[3], shape[4]), shape[0], rng.generator_device(generator)), {}
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: GeometricParams, shape: Shape) -> Targets:
         """Boxes, keypoints and masks are mirrored; with ``swap``, a flipped sample's classes are swapped too."""
         moved = super().map_targets(targets, params, shape)
         if not self.swap:
@@ -473,7 +473,7 @@ def _symmetric(op: str, arg: str, value: float | Sequence[float] | None, low: fl
     return check_range(op, arg, value, low=low)
 
 
-class RandomAffine(GeometricTransform):
+class RandomAffine(GeometricTransform[RandomAffineParams]):
     """Rotate, translate, scale and shear every frame about its centre (torchvision's parameters).
 
     Args:
@@ -492,7 +492,7 @@ class RandomAffine(GeometricTransform):
         (torch.Size([8, 3, 16, 16]), torch.Size([1, 8]))
     """
 
-    params_type: ClassVar[type[Params]] = RandomAffineParams
+    params_type: ClassVar[type[Any]] = RandomAffineParams
 
     def __init__(
         self,

@@ -47,7 +47,7 @@ from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..core.layout import check_clip
 from ..core.params import Params
 from ..core.sample import Sample, Targets
-from ..core.transform import Shape, Transform
+from ..core.transform import P, Shape, Transform
 from ..core.validation import check_int
 from ..functional import mix as kernels
 
@@ -190,7 +190,8 @@ def _draw_box(shape: Shape, lam: Tensor, axes: tuple[bool, bool, bool], generato
     n = sum(axes)
     ratio = (1.0 - lam.to(torch.float64)).clamp_min(0.0) ** (1.0 / n)
     centers = rng.rand((b, n), generator).to(torch.float64)
-    bounds, k = [], 0
+    bounds: list[Tensor] = []
+    k = 0
     for size, cut_axis in zip(sizes, axes):
         if cut_axis:
             cut = torch.round(ratio * size).to(torch.long)
@@ -253,7 +254,7 @@ def check_batch_labels(owner: str, labels: Any, shape: Sequence[int], num_classe
             )
 
 
-class Mixer(Transform):
+class Mixer(Transform[P]):
     """Base of the mixers: transforms of a batch *and its labels*, ``mixer(Sample(video=clips, label=labels))``.
 
     Subclasses implement ``_draw(shape, generator)`` (params for a batch of at least two clips, with
@@ -279,7 +280,7 @@ class Mixer(Transform):
 
     abstract = True
     mixes: ClassVar[bool] = True
-    params_type: ClassVar[type[Params]] = MixParams
+    params_type: ClassVar[type[Any]] = MixParams
 
     def __init__(self, num_classes: int, label_smoothing: float = 0.0, p: float = 1.0, enabled: bool = True) -> None:
         super().__init__(p=p)
@@ -296,7 +297,7 @@ class Mixer(Transform):
 
     def sample(
         self, shape: Sequence[int], generator: torch.Generator | None = None, device: torch.device | str | None = None
-    ) -> Params:
+    ) -> P:
         """Draw the partner and the mix of every sample of a (B,T,C,H,W) batch.
 
         Example:
@@ -321,7 +322,7 @@ class Mixer(Transform):
         """
         return MixCollate(self)(batch)
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: P, shape: Shape) -> Targets:
         """Labels become soft rows mixed by the shares actually taken; boxes, keypoints, masks and frame times
         follow the pixels (see the module docstring).
 
@@ -363,7 +364,7 @@ class Mixer(Transform):
         return kernels.soft_labels(labels, self.num_classes, self.label_smoothing)
 
     # -------------------------------------------------------- for subclasses
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> P:
         if self.enabled and shape[0] == 1:
             warnings.warn(
                 f"{self.name}: a batch of one clip has no partner to mix with; it is returned unmixed",
@@ -377,17 +378,17 @@ class Mixer(Transform):
     def _gate_and_partner(self, b: int, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
         return rng.gate(b, self.p, generator), partners(b, generator)
 
-    def _draw(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _draw(self, shape: Shape, generator: torch.Generator | None) -> P:
         raise NotImplementedError
 
-    def _identity(self, shape: Shape, device: torch.device) -> Params:
+    def _identity(self, shape: Shape, device: torch.device) -> P:
         raise NotImplementedError
 
-    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def _mix_targets(self, targets: Targets, params: P, shape: Shape) -> Targets:
         """Mix ``targets`` whose label already holds the (B, K) soft rows."""
         raise NotImplementedError
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: P, shape: Shape) -> None:
         super()._check_params(params, shape)
         partner = getattr(params, "partner", None)
         if partner is None:
@@ -407,7 +408,7 @@ def _identity_partner(b: int, device: torch.device) -> tuple[Tensor, Tensor]:
 
 
 # ---------------------------------------------------------------------- MixUp
-class _AlphaMixer(Mixer):
+class _AlphaMixer(Mixer[P]):
     """A mixer whose share taken from the partner follows λ ~ Beta(alpha, alpha)."""
 
     abstract = True
@@ -425,7 +426,7 @@ class _AlphaMixer(Mixer):
         self.alpha = _check_alpha(self.name, alpha)
 
 
-class MixUp(_AlphaMixer):
+class MixUp(_AlphaMixer[MixUpParams]):
     """Blend each clip with its partner: ``λ x + (1 - λ) x_partner``, λ ~ Beta(alpha, alpha) per sample.
 
     The soft label is ``λ y + (1 - λ) y_partner`` with the same λ the pixels used. uint8 blends are rounded,
@@ -445,37 +446,37 @@ class MixUp(_AlphaMixer):
         True
     """
 
-    params_type: ClassVar[type[Params]] = MixUpParams
+    params_type: ClassVar[type[Any]] = MixUpParams
     blends: ClassVar[bool] = True
 
-    def _draw(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _draw(self, shape: Shape, generator: torch.Generator | None) -> MixUpParams:
         applied, partner = self._gate_and_partner(shape[0], generator)
         lam = beta(self.alpha, shape[0], generator)
         return MixUpParams(applied=applied, partner=partner, lam=torch.where(applied, lam, 1.0))
 
-    def _identity(self, shape: Shape, device: torch.device) -> Params:
+    def _identity(self, shape: Shape, device: torch.device) -> MixUpParams:
         applied, partner = _identity_partner(shape[0], device)
         return MixUpParams(applied=applied, partner=partner, lam=torch.ones(shape[0], device=device))
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: MixUpParams, shape: Shape) -> None:
         super()._check_params(params, shape)
-        lam = params.lam  # type: ignore[attr-defined]
+        lam = params.lam
         if lam.dim() != 1:
             raise ShapeError(f"{self.name}: params.lam must have shape (B,), got {tuple(lam.shape)}")
 
     @staticmethod
-    def _own(params: Params) -> Tensor:
-        return torch.where(params.applied, params.lam, 1.0).clamp(0.0, 1.0)  # type: ignore[attr-defined]
+    def _own(params: MixUpParams) -> Tensor:
+        return torch.where(params.applied, params.lam, 1.0).clamp(0.0, 1.0)
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: MixUpParams) -> Tensor:
         own = self._own(params)
         if own.device.type == "cpu" and not bool((own < 1).any()):
             return x
-        return kernels.blend(x, params.partner, own)  # type: ignore[attr-defined]
+        return kernels.blend(x, params.partner, own)
 
-    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def _mix_targets(self, targets: Targets, params: MixUpParams, shape: Shape) -> Targets:
         own = self._own(params).to(targets.times.device)
-        partner = params.partner  # type: ignore[attr-defined]
+        partner = params.partner
         assert targets.label is not None
         changes: dict[str, Tensor] = {"label": kernels.mix_labels(targets.label, partner, own, 1.0 - own)}
         if targets.boxes is not None and targets.box_valid is not None:
@@ -492,27 +493,27 @@ class MixUp(_AlphaMixer):
 
 
 # ----------------------------------------------------------------- box mixers
-class _BoxMixer(_AlphaMixer):
+class _BoxMixer(_AlphaMixer[BoxMixParams]):
     """A mixer that pastes a box of the partner: the box's axes are set by ``AXES`` (T, H, W)."""
 
     abstract = True
     AXES: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
 
-    def _draw(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _draw(self, shape: Shape, generator: torch.Generator | None) -> BoxMixParams:
         applied, partner = self._gate_and_partner(shape[0], generator)
         lam = beta(self.alpha, shape[0], generator)
         box = _draw_box(shape, lam, self.AXES, generator)
         box = torch.where(applied.view(-1, 1), box, 0)
-        return self.params_type(applied=applied, partner=partner, box=box)  # type: ignore[call-arg]
+        return self.params_type(applied=applied, partner=partner, box=box)
 
-    def _identity(self, shape: Shape, device: torch.device) -> Params:
+    def _identity(self, shape: Shape, device: torch.device) -> BoxMixParams:
         applied, partner = _identity_partner(shape[0], device)
         box = torch.zeros(shape[0], 6, dtype=torch.long, device=device)
-        return self.params_type(applied=applied, partner=partner, box=box)  # type: ignore[call-arg]
+        return self.params_type(applied=applied, partner=partner, box=box)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: BoxMixParams, shape: Shape) -> None:
         super()._check_params(params, shape)
-        box = params.box  # type: ignore[attr-defined]
+        box = params.box
         if box.dim() != 2 or box.shape[1] != 6 or box.is_floating_point():
             raise ShapeError(
                 f"{self.name}: params.box must be (B, 6) integers (t0, t1, y0, y1, x0, x1), got {tuple(box.shape)} "
@@ -520,19 +521,19 @@ class _BoxMixer(_AlphaMixer):
             )
 
     @staticmethod
-    def _box(params: Params) -> Tensor:
-        return torch.where(params.applied.view(-1, 1), params.box, 0)  # type: ignore[attr-defined]
+    def _box(params: BoxMixParams) -> Tensor:
+        return torch.where(params.applied.view(-1, 1), params.box, 0)
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: BoxMixParams) -> Tensor:
         box = self._box(params)
         if box.device.type == "cpu" and not bool(((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]) & (box[:, 5] > box[:, 4])).any()):
             return x
-        return kernels.paste_box(x, params.partner, box)  # type: ignore[attr-defined]
+        return kernels.paste_box(x, params.partner, box)
 
-    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def _mix_targets(self, targets: Targets, params: BoxMixParams, shape: Shape) -> Targets:
         size = (shape[1], shape[3], shape[4])
         box = self._box(params).to(targets.times.device)
-        partner = params.partner.to(targets.times.device)  # type: ignore[attr-defined]
+        partner = params.partner.to(targets.times.device)
         own, taken = kernels.box_weights(box, size)
         assert targets.label is not None
         changes: dict[str, Tensor] = {"label": kernels.mix_labels(targets.label, partner, own, taken)}
@@ -572,7 +573,7 @@ class CutMix(_BoxMixer):
         True
     """
 
-    params_type: ClassVar[type[Params]] = CutMixParams
+    params_type: ClassVar[type[Any]] = CutMixParams
     AXES: ClassVar[tuple[bool, bool, bool]] = (False, True, True)
 
 
@@ -598,7 +599,7 @@ class TemporalCutMix(_BoxMixer):
         True
     """
 
-    params_type: ClassVar[type[Params]] = TemporalCutMixParams
+    params_type: ClassVar[type[Any]] = TemporalCutMixParams
     AXES: ClassVar[tuple[bool, bool, bool]] = (True, False, False)
 
 
@@ -624,12 +625,12 @@ class TubeMix(_BoxMixer):
         True
     """
 
-    params_type: ClassVar[type[Params]] = TubeMixParams
+    params_type: ClassVar[type[Any]] = TubeMixParams
     AXES: ClassVar[tuple[bool, bool, bool]] = (True, True, True)
 
 
 # ------------------------------------------------------------------ MixChoice
-class MixChoice(Mixer):
+class MixChoice(Mixer[MixChoiceParams]):
     """Run one of several mixers, picked per batch (as timm switches between mixup and cutmix) or per sample.
 
     The mixers must agree on ``num_classes`` and ``label_smoothing``. Every mixer draws its params for the
@@ -653,7 +654,7 @@ class MixChoice(Mixer):
         (1, torch.Size([4, 4]))
     """
 
-    params_type: ClassVar[type[Params]] = MixChoiceParams
+    params_type: ClassVar[type[Any]] = MixChoiceParams
 
     def __init__(
         self,
@@ -715,7 +716,7 @@ class MixChoice(Mixer):
     def children(self) -> tuple[Transform, ...]:
         return tuple(self.mixers)
 
-    def _draw(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _draw(self, shape: Shape, generator: torch.Generator | None) -> MixChoiceParams:
         b, k = shape[0], len(self.mixers)
         applied = rng.gate(b, self.p, generator)
         w = torch.tensor(self.weights or [1.0] * k, dtype=torch.float32, device=applied.device)
@@ -728,7 +729,7 @@ class MixChoice(Mixer):
         children = tuple(m.sample(shape, generator) for m in self.mixers)
         return MixChoiceParams(applied=applied, choice=choice, children=children)
 
-    def _identity(self, shape: Shape, device: torch.device) -> Params:
+    def _identity(self, shape: Shape, device: torch.device) -> MixChoiceParams:
         b = shape[0]
         return MixChoiceParams(
             applied=torch.zeros(b, dtype=torch.bool, device=device),
@@ -736,9 +737,9 @@ class MixChoice(Mixer):
             children=tuple(m._identity(shape, device) for m in self.mixers),
         )
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: MixChoiceParams, shape: Shape) -> None:
         super()._check_params(params, shape)
-        choice, children = params.choice, params.children  # type: ignore[attr-defined]
+        choice, children = params.choice, params.children
         if len(children) != len(self.mixers):
             raise ShapeError(f"{self.name}: params hold {len(children)} children, the choice has {len(self.mixers)}")
         if (
@@ -752,13 +753,13 @@ class MixChoice(Mixer):
         for m, cp in zip(self.mixers, children):
             m._check_params(cp, shape)
 
-    def _choice(self, params: Params) -> Tensor:
-        return torch.where(params.applied, params.choice, -1)  # type: ignore[attr-defined]
+    def _choice(self, params: MixChoiceParams) -> Tensor:
+        return torch.where(params.applied, params.choice, -1)
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: MixChoiceParams) -> Tensor:
         choice = self._choice(params)
         out = x
-        for k, (m, cp) in enumerate(zip(self.mixers, params.children)):  # type: ignore[attr-defined]
+        for k, (m, cp) in enumerate(zip(self.mixers, params.children)):
             picked = choice == k
             if picked.device.type == "cpu":
                 count = int(picked.sum())
@@ -769,11 +770,11 @@ class MixChoice(Mixer):
             out = _where_rows(picked, m._apply(x, cp), out)
         return out
 
-    def _mix_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def _mix_targets(self, targets: Targets, params: MixChoiceParams, shape: Shape) -> Targets:
         choice = self._choice(params).to(targets.times.device)
         first = self.mixers[0]
         out = first._mix_targets(targets, first._identity(shape, targets.times.device), shape)
-        for k, (m, cp) in enumerate(zip(self.mixers, params.children)):  # type: ignore[attr-defined]
+        for k, (m, cp) in enumerate(zip(self.mixers, params.children)):
             picked = choice == k
             if picked.device.type == "cpu" and not bool(picked.any()):
                 continue

@@ -262,11 +262,11 @@ def _snap(positions: Tensor, length: int) -> Tensor:
 
 
 # ------------------------------------------------------------------ transforms
-class _AugmentPool(Transform):
+class _AugmentPool(Transform[VideoRandAugmentParams]):
     """What VideoRandAugment and VideoTrivialAugment share: the op pool, its params and the per-slot passes."""
 
     abstract = True
-    params_type: ClassVar[type[Params]] = VideoRandAugmentParams
+    params_type: ClassVar[type[Any]] = VideoRandAugmentParams
     num_magnitude_bins: int
     ops: tuple[str, ...]
     vary: str
@@ -296,7 +296,7 @@ class _AugmentPool(Transform):
     def _draw_magnitude(self, shape: tuple[int, int], generator: torch.Generator | None) -> Tensor:
         raise NotImplementedError
 
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> VideoRandAugmentParams:
         b, t, c, h, w = shape
         n, k = self._num_ops, len(self.ops)
         device = rng.generator_device(generator)
@@ -423,11 +423,11 @@ class _AugmentPool(Transform):
         return _snap(positions.to(torch.float32), t).contiguous()
 
     # ------------------------------------------------------------ applying
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: VideoRandAugmentParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         b, t = shape[0], shape[1]
         n = self._num_ops
-        op = params.op  # type: ignore[attr-defined]
+        op = params.op
         if tuple(op.shape) != (b, n):
             raise ShapeError(f"{self.name}: params.op has shape {tuple(op.shape)}, expected ({b}, {n}) for num_ops={n}")
         if op.device.type == "cpu" and op.numel() and not bool(((op >= 0) & (op < len(self.ops))).all()):
@@ -439,7 +439,7 @@ class _AugmentPool(Transform):
                     f"{self.name}: params.{name} has shape {tuple(value.shape)}, but an input of shape {tuple(shape)} "
                     f"needs ({b}, {n}, {t}); were they drawn for another clip length?"
                 )
-        matrix = params.matrix  # type: ignore[attr-defined]
+        matrix = params.matrix
         if (
             matrix.dim() != 5
             or matrix.shape[:2] != (b, n)
@@ -450,11 +450,11 @@ class _AugmentPool(Transform):
                 f"{self.name}: params.matrix has shape {tuple(matrix.shape)}, expected ({b}, {n}, 1 or {t}, 3, 3)"
             )
 
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: VideoRandAugmentParams) -> Tensor:
         # Per slot, each sample goes through the one kernel pass of its op's family (none for Identity);
         # apply_select runs each family on its sub-batch on the CPU and selects with torch.where elsewhere.
         code = {family: i for i, family in enumerate(self._families)}
-        op = params.op  # type: ignore[attr-defined]
+        op = params.op
         choice_all = torch.full_like(op, -1)
         for name, i in self._index.items():
             if name in _FAMILY:
@@ -469,14 +469,14 @@ class _AugmentPool(Transform):
             x = apply_select(fns, x, [params] * len(fns), choice, tuple(x.shape))
         return x
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: VideoRandAugmentParams, shape: Shape) -> Targets:
         """Slot by slot, targets follow the slot's time map and space map (the identity for colour ops)."""
         b, t, _, h, w = shape
         device = targets.times.device
         applied = params.applied.to(device)
         for slot in range(self._num_ops):
-            positions = params.positions[:, slot].to(device)  # type: ignore[attr-defined]
-            matrix = params.matrix[:, slot].to(device)  # type: ignore[attr-defined]
+            positions = params.positions[:, slot].to(device)
+            matrix = params.matrix[:, slot].to(device)
             if self.p < 1.0:
                 identity = torch.arange(t, dtype=positions.dtype, device=device).expand(b, t)
                 positions = torch.where(applied.view(-1, 1), positions, identity)
@@ -485,14 +485,14 @@ class _AugmentPool(Transform):
             targets = move_in_space(targets, SpaceMap(matrix, (h, w), float(self.fill)))
         return targets
 
-    def _pass(self, family: str, slot: int) -> Callable[[Tensor, Params], Tensor]:
+    def _pass(self, family: str, slot: int) -> Callable[[Tensor, VideoRandAugmentParams], Tensor]:
         if family == _TIME:
-            return lambda x, p: self._retime(x, p.positions[:, slot])  # type: ignore[attr-defined]
+            return lambda x, p: self._retime(x, p.positions[:, slot])
         if family == _COLOR:
             return lambda x, p: self._recolor(x, p, slot)
         if family == _SPACE:
-            return lambda x, p: warp(x, p.matrix[:, slot], (x.shape[-2], x.shape[-1]), self.fill)  # type: ignore[attr-defined]
-        return lambda x, p: _sharpen(x, p.sharpness[:, slot])  # type: ignore[attr-defined]
+            return lambda x, p: warp(x, p.matrix[:, slot], (x.shape[-2], x.shape[-1]), self.fill)
+        return lambda x, p: _sharpen(x, p.sharpness[:, slot])
 
     @staticmethod
     def _retime(x: Tensor, positions: Tensor) -> Tensor:
@@ -501,7 +501,7 @@ class _AugmentPool(Transform):
         return apply_map(x, positions_to_map(positions, t, blends=not whole))
 
     @staticmethod
-    def _recolor(x: Tensor, params: Params, slot: int) -> Tensor:
+    def _recolor(x: Tensor, params: VideoRandAugmentParams, slot: int) -> Tensor:
         rgb = x.shape[2] == 3
         cpu = x.device.type == "cpu"
 
@@ -564,7 +564,7 @@ class VideoRandAugment(_AugmentPool):
         True
     """
 
-    params_type: ClassVar[type[Params]] = VideoRandAugmentParams
+    params_type: ClassVar[type[Any]] = VideoRandAugmentParams
 
     def __init__(
         self,
@@ -650,7 +650,7 @@ class VideoTrivialAugment(_AugmentPool):
         [3.0, 2.0, 1.0, 0.0]
     """
 
-    params_type: ClassVar[type[Params]] = VideoTrivialAugmentParams
+    params_type: ClassVar[type[Any]] = VideoTrivialAugmentParams
 
     def __init__(
         self,

@@ -133,7 +133,7 @@ def fit_frames(fake: Tensor, height: int, width: int) -> Tensor:
     return frames.reshape(b, t, c, height, width).clamp(0.0, 1.0)
 
 
-class Synthesize(Transform):
+class Synthesize(Transform[SynthesizeParams]):
     """Replace (or join) clips of a batch with clips an RCGAN generates for their labels; see the module docstring.
 
     Args:
@@ -157,7 +157,7 @@ class Synthesize(Transform):
 
     mixes: ClassVar[bool] = True
     needs_targets: ClassVar[bool] = True
-    params_type: ClassVar[type[Params]] = SynthesizeParams
+    params_type: ClassVar[type[Any]] = SynthesizeParams
     MODES = ("replace", "append")
 
     def __init__(
@@ -243,7 +243,7 @@ class Synthesize(Transform):
             )
 
     # ----------------------------------------------------------------- params
-    def _sample(self, shape: Shape, generator: torch.Generator | None) -> Params:
+    def _sample(self, shape: Shape, generator: torch.Generator | None) -> SynthesizeParams:
         b = shape[0]
         applied = rng.gate(b, self.p, generator)
         seeds = rng.randint(0, SEED_LIMIT, (b,), generator)
@@ -256,7 +256,7 @@ class Synthesize(Transform):
     def _check_shape(self, shape: Shape) -> None:
         self._check_reachable(shape)
 
-    def _check_params(self, params: Params, shape: Shape) -> None:
+    def _check_params(self, params: SynthesizeParams, shape: Shape) -> None:
         super()._check_params(params, shape)
         for name in ("seeds", "condition"):
             value = getattr(params, name)
@@ -264,14 +264,14 @@ class Synthesize(Transform):
                 raise ShapeError(f"{self.name}: params.{name} must have shape ({shape[0]},), got {tuple(value.shape)}")
 
     # ------------------------------------------------------------------ calls
-    def _apply(self, x: Tensor, params: Params) -> Tensor:
+    def _apply(self, x: Tensor, params: SynthesizeParams) -> Tensor:
         raise self._label_needed()
 
-    def map_targets(self, targets: Targets, params: Params, shape: Shape) -> Targets:
+    def map_targets(self, targets: Targets, params: SynthesizeParams, shape: Shape) -> Targets:
         """Synthesize makes frames from the labels, so it moves targets in :meth:`_apply_sample`, with the frames."""
         raise self._label_needed()
 
-    def _apply_sample(self, x: Tensor, targets: Targets, params: Params) -> tuple[Tensor, Targets]:
+    def _apply_sample(self, x: Tensor, targets: Targets, params: SynthesizeParams) -> tuple[Tensor, Targets]:
         """Generate clips for the picked samples; their labels follow the class each was generated for, and
         nothing else of the replaced clip (boxes, keypoints, masks, segments) is kept."""
         labels = targets.label
@@ -279,13 +279,13 @@ class Synthesize(Transform):
             raise self._label_needed()
         self._check_reachable(tuple(x.shape))
         check_batch_labels(self.name, labels, x.shape, self.num_classes)
-        idx = params.applied.nonzero().squeeze(1).to(x.device)  # type: ignore[attr-defined]
+        idx = params.applied.nonzero().squeeze(1).to(x.device)
         if idx.numel() == 0:
             return x, targets
         own = _own_classes(labels).to(x.device)
-        condition = params.condition.to(x.device)  # type: ignore[attr-defined]
+        condition = params.condition.to(x.device)
         classes = torch.where(condition >= 0, condition, own)[idx]
-        fake = self.generate(classes, params.seeds[idx.cpu()].cpu(), x)  # type: ignore[attr-defined]
+        fake = self.generate(classes, params.seeds[idx.cpu()].cpu(), x)
         label_idx = idx.to(labels.device)
         # a clip generated for the sample's own label keeps the sample's label row (soft or not) as it is
         varied = condition[idx] >= 0
@@ -330,15 +330,15 @@ class Synthesize(Transform):
         lo, hi = self.value_range
         return (lo + fake * (hi - lo)).to(like.dtype)
 
-    def _mix(self, x: Tensor, labels: Tensor, params: Params) -> tuple[Tensor, Tensor]:
+    def _mix(self, x: Tensor, labels: Tensor, params: SynthesizeParams) -> tuple[Tensor, Tensor]:
         check_batch_labels(self.name, labels, x.shape, self.num_classes)
-        idx = params.applied.nonzero().squeeze(1).to(x.device)  # type: ignore[attr-defined]
+        idx = params.applied.nonzero().squeeze(1).to(x.device)
         if idx.numel() == 0:
             return x, labels
         own = _own_classes(labels).to(x.device)
-        condition = params.condition.to(x.device)  # type: ignore[attr-defined]
+        condition = params.condition.to(x.device)
         classes = torch.where(condition >= 0, condition, own)[idx]
-        fake = self.generate(classes, params.seeds[idx.cpu()].cpu(), x)  # type: ignore[attr-defined]
+        fake = self.generate(classes, params.seeds[idx.cpu()].cpu(), x)
         label_idx = idx.to(labels.device)
         # a clip generated for the sample's own label keeps the sample's label row (soft or not) as it is
         varied = condition[idx] >= 0

@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, Sequence
+from typing import Any, ClassVar, Sequence
 
 import torch
 from torch import Tensor
@@ -70,7 +70,7 @@ class TemporalReverseParams(TemporalParams):
     """Params of :class:`TemporalReverse`: ``positions`` is ``T-1, ..., 0`` where applied."""
 
 
-class TemporalReverse(TemporalTransform):
+class TemporalReverse(TemporalTransform[TemporalReverseParams]):
     """Play the clip backwards.
 
     Args:
@@ -82,7 +82,7 @@ class TemporalReverse(TemporalTransform):
         [2.0, 1.0, 0.0]
     """
 
-    params_type: ClassVar[type[Params]] = TemporalReverseParams
+    params_type: ClassVar[type[Any]] = TemporalReverseParams
 
     def __init__(self, p: float = 1.0) -> None:
         super().__init__(p=p)
@@ -100,7 +100,7 @@ class TemporalCropParams(TemporalParams):
     start: Tensor
 
 
-class TemporalCrop(TemporalTransform):
+class TemporalCrop(TemporalTransform[TemporalCropParams]):
     """Keep ``length`` consecutive frames.
 
     Args:
@@ -114,7 +114,7 @@ class TemporalCrop(TemporalTransform):
         [1.0, 2.0, 3.0]
     """
 
-    params_type: ClassVar[type[Params]] = TemporalCropParams
+    params_type: ClassVar[type[Any]] = TemporalCropParams
     MODES = ("random", "center", "start")
 
     def __init__(self, length: int, mode: str = "random", p: float = 1.0) -> None:
@@ -148,7 +148,7 @@ class TemporalSubsampleParams(TemporalParams):
     stride: Tensor
 
 
-class TemporalSubsample(TemporalTransform):
+class TemporalSubsample(TemporalTransform[TemporalSubsampleParams]):
     """Keep every ``stride``-th frame, ``num_frames`` of them.
 
     Args:
@@ -164,7 +164,7 @@ class TemporalSubsample(TemporalTransform):
         [0.0, 3.0, 6.0]
     """
 
-    params_type: ClassVar[type[Params]] = TemporalSubsampleParams
+    params_type: ClassVar[type[Any]] = TemporalSubsampleParams
     OFFSETS = ("random", "center", "start")
 
     def __init__(
@@ -216,7 +216,7 @@ class SpeedJitterParams(TemporalParams):
     start: Tensor
 
 
-class SpeedJitter(TemporalTransform):
+class SpeedJitter(TemporalTransform[SpeedJitterParams]):
     """Play the clip at a random speed, blending the two nearest source frames for in-between times.
 
     The speed is drawn log-uniformly in ``speed`` (so 0.5x and 2x are equally
@@ -241,7 +241,7 @@ class SpeedJitter(TemporalTransform):
         [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
     """
 
-    params_type: ClassVar[type[Params]] = SpeedJitterParams
+    params_type: ClassVar[type[Any]] = SpeedJitterParams
     blends: ClassVar[bool] = True
     BOUNDARIES = ("clamp", "reflect", "loop")
 
@@ -288,7 +288,7 @@ class FrameInterpolateParams(TemporalParams):
     """Params of :class:`FrameInterpolate`: the evenly spaced ``positions`` only."""
 
 
-class FrameInterpolate(TemporalTransform):
+class FrameInterpolate(TemporalTransform[FrameInterpolateParams]):
     """Insert blended frames between source frames.
 
     ``FrameInterpolate(factor=k)`` gives ``(T - 1) * k + 1`` frames, every k-th
@@ -306,7 +306,7 @@ class FrameInterpolate(TemporalTransform):
         [0.0, 1.0, 2.0]
     """
 
-    params_type: ClassVar[type[Params]] = FrameInterpolateParams
+    params_type: ClassVar[type[Any]] = FrameInterpolateParams
     blends: ClassVar[bool] = True
 
     def __init__(self, factor: int | None = None, length: int | None = None, p: float = 1.0) -> None:
@@ -350,7 +350,7 @@ def _count(max_frames: int, limit: int, batch: int, generator: torch.Generator |
     return rng.randint(1, cap, (batch,), generator)
 
 
-class FrameDrop(TemporalTransform):
+class FrameDrop(TemporalTransform[FrameDropParams]):
     """Lose between 1 and ``max_frames`` random frames; each lost frame shows the last frame kept, as a player does.
 
     The first frame is never lost and the length is kept.
@@ -366,7 +366,7 @@ class FrameDrop(TemporalTransform):
         (True, torch.Size([6, 1, 1, 1]))
     """
 
-    params_type: ClassVar[type[Params]] = FrameDropParams
+    params_type: ClassVar[type[Any]] = FrameDropParams
 
     def __init__(self, max_frames: int = 1, p: float = 1.0) -> None:
         super().__init__(p=p)
@@ -388,7 +388,7 @@ class FrameDuplicateParams(TemporalParams):
     duplicated: Tensor
 
 
-class FrameDuplicate(TemporalTransform):
+class FrameDuplicate(TemporalTransform[FrameDuplicateParams]):
     """Show between 1 and ``max_frames`` random frames twice; later frames shift and the end is cut to keep the length.
 
     Args:
@@ -402,7 +402,7 @@ class FrameDuplicate(TemporalTransform):
         [0.0, 0.0]
     """
 
-    params_type: ClassVar[type[Params]] = FrameDuplicateParams
+    params_type: ClassVar[type[Any]] = FrameDuplicateParams
 
     def __init__(self, max_frames: int = 1, p: float = 1.0) -> None:
         super().__init__(p=p)
@@ -425,7 +425,7 @@ class TimeWarpParams(TemporalParams):
     knots: Tensor
 
 
-class TimeWarp(TemporalTransform):
+class TimeWarp(TemporalTransform[TimeWarpParams]):
     """A random smooth, monotone re-timing: some stretches play faster, others slower; first and last frames stay.
 
     The warp is piecewise linear through ``knots`` + 1 points whose step sizes
@@ -443,7 +443,7 @@ class TimeWarp(TemporalTransform):
         (True, 7.0)
     """
 
-    params_type: ClassVar[type[Params]] = TimeWarpParams
+    params_type: ClassVar[type[Any]] = TimeWarpParams
     blends: ClassVar[bool] = True
 
     def __init__(self, strength: float = 0.5, knots: int = 4, p: float = 1.0) -> None:
