@@ -47,6 +47,7 @@ from ..core.layout import check_clip
 from ..core.params import Params
 from ..core.transform import Shape, Transform
 from ..core.validation import check_choice
+from ..models import build_from_config, load_checkpoint
 from .mix import check_batch_labels
 
 __all__ = ["Synthesize", "SynthesizeParams"]
@@ -81,7 +82,7 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
         >>> load_generator("/no/such/run")
         Traceback (most recent call last):
         ...
-        tempaug.train.checkpoint.CheckpointError: no checkpoint at /no/such/run
+        tempaug.models.checkpoint.CheckpointError: no checkpoint at /no/such/run
     """
     if isinstance(source, nn.Module):
         if not all(hasattr(source, a) for a in ("generator", "num_classes", "in_channels", "size")):
@@ -90,10 +91,6 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
                 arg="generator",
             )
         return source
-    from ..train.checkpoint import load_checkpoint
-    from ..train.config import TrainConfig
-    from ..train.run import build_model
-
     path = Path(source)
     if path.is_dir():
         path = path / "last.pt"
@@ -101,7 +98,7 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
     shape = ckpt["extra"].get("model_args")
     if not shape:
         raise InvalidArgumentError(f"Synthesize: {path} does not record its model's shape", arg="generator")
-    model = build_model(TrainConfig.from_dict({**ckpt["config"], "resume": None}), **shape)
+    model = build_from_config(ckpt["config"], **shape)
     model.load_state_dict(ckpt["model"])
     return model.eval()
 
