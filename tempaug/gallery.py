@@ -38,8 +38,8 @@ import tempaug
 
 from .core.transform import Transform
 from .datasets.moving_mnist import MovingMNIST
-from .io.preview import to_uint8
-from .train.plots import comparison_gif
+from .io.preview import comparison_gif, to_uint8
+from .models import RCGAN
 
 __all__ = [
     "ENTRIES",
@@ -257,8 +257,6 @@ def tiny_rcgan() -> torch.nn.Module:
         >>> tiny_rcgan().num_classes
         10
     """
-    from .models import RCGAN
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         return RCGAN(num_classes=10, length=8, size=32, z_dim=8, hidden=16, width=8)
