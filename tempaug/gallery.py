@@ -39,8 +39,8 @@ import tempaug
 from .core.sample import Sample
 from .core.transform import Transform
 from .datasets.moving_mnist import MovingMNIST
-from .io.preview import draw_boxes, save_gif, to_uint8
-from .train.plots import comparison_gif
+from .io.preview import comparison_gif, draw_boxes, save_gif, to_uint8
+from .models import RCGAN
 
 __all__ = [
     "ENTRIES",
@@ -258,8 +258,6 @@ def tiny_rcgan() -> torch.nn.Module:
         >>> tiny_rcgan().num_classes
         10
     """
-    from .models import RCGAN
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         return RCGAN(num_classes=10, length=8, size=32, z_dim=8, hidden=16, width=8)

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from ..core.errors import InvalidInputError
+from ..io.shard_index import read_index
 
 __all__ = ["MOVING_MNIST_CLASSES", "DatasetInfo", "dataset_info"]
 
@@ -70,8 +71,6 @@ def dataset_info(folder: str | os.PathLike[str]) -> DatasetInfo:
         ...
         tempaug.core.errors.InvalidInputError: ... holds no index.json: not a tempaug shard folder, or one whose build never started
     """
-    from ..shard.index import read_index
-
     index = read_index(folder)
     splits: dict[str, int] = {}
     for entry in index.ordered_shards():

@@ -21,11 +21,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple, Union
 
 from ..core.errors import DTypeError, InvalidArgumentError, InvalidInputError
+from ..io.shard_index import INDEX_NAME  # the file that lists a dataset folder's shards
 
 __all__ = ["INDEX_NAME", "Shard", "ShardSource", "resolve_shards"]
-
-#: The file that lists a dataset folder's shards.
-INDEX_NAME = "index.json"
 
 #: What :func:`resolve_shards` accepts: a folder, a path, a URL or brace pattern, or a list of paths or URLs.
 ShardSource = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ..core.errors import ShapeError
+from ..core.errors import InvalidArgumentError, ShapeError
 
-__all__ = ["clip_grid", "draw_boxes", "save_gif", "save_grid_png", "to_uint8"]
+__all__ = ["clip_grid", "comparison_gif", "draw_boxes", "save_gif", "save_grid_png", "to_uint8"]
 
 
 def to_uint8(clip: Tensor) -> Tensor:
@@ -203,3 +203,69 @@ def save_grid_png(
     image.save(tmp, format="PNG")
     os.replace(tmp, path)
     return path
+
+
+def comparison_gif(
+    rows: Sequence[Tensor],
+    labels: Sequence[str],
+    path: str | os.PathLike[str],
+    fps: float = 4.0,
+    scale: int = 1,
+    pad: int = 2,
+) -> Path:
+    """Write ground truth beside predictions or samples as one looping GIF.
+
+    ``rows[k]`` is a (B,T_k,C,H,W) batch (float in [0, 1] or uint8; a single (T_k,C,H,W) clip counts as B=1),
+    e.g. ``[truth, prediction, sample_1, sample_2]``. For each of the B clips the K versions are laid side by
+    side with ``labels`` as captions (:func:`tempaug.io.preview.clip_grid`), and the B strips are stacked top to
+    bottom; ``scale`` enlarges the frames (captions keep their size). Rows shorter than the longest are padded in time with blank (white) frames, so the GIF has
+    ``max(T_k)`` frames. Grey and RGB rows can be mixed; all rows must share B, H and W.
+
+    Note that GIF writers merge consecutive identical frames, so a GIF of a still clip may read back shorter.
+
+    Example:
+        >>> import os, tempfile, torch
+        >>> from PIL import Image
+        >>> from tempaug.io.preview import comparison_gif
+        >>> truth, pred = torch.rand(2, 6, 1, 16, 16), torch.rand(2, 4, 3, 16, 16)
+        >>> p = comparison_gif([truth, pred], ["truth", "pred"], os.path.join(tempfile.mkdtemp(), "c.gif"))
+        >>> im = Image.open(p)
+        >>> im.n_frames, im.size  # width 2*16 + 2; height 2 * (16 + 12 caption) + 2
+        (6, (34, 58))
+    """
+    if not rows:
+        raise ShapeError("comparison_gif: no rows given")
+    if len(labels) != len(rows):
+        raise ShapeError(f"comparison_gif: {len(labels)} labels for {len(rows)} rows")
+    batches = []
+    for k, r in enumerate(rows):
+        if not isinstance(r, Tensor) or r.dim() not in (4, 5):
+            shape = tuple(r.shape) if isinstance(r, Tensor) else type(r).__name__
+            raise ShapeError(f"comparison_gif: row {k} must be (B,T,C,H,W) or (T,C,H,W), got {shape}")
+        batches.append(r.unsqueeze(0) if r.dim() == 4 else r)
+    b, (h, w) = batches[0].shape[0], batches[0].shape[-2:]
+    for k, r in enumerate(batches):
+        if r.shape[0] != b or tuple(r.shape[-2:]) != (h, w) or r.shape[2] not in (1, 3):
+            raise ShapeError(
+                f"comparison_gif: every row must be ({b},T,1|3,{h},{w}), "
+                f"got {tuple(r.shape)} for row {k} ({labels[k]!r})"
+            )
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise InvalidArgumentError(f"comparison_gif: scale must be an int >= 1, got {scale!r}", "scale")
+    if b == 0:
+        raise ShapeError("comparison_gif: rows hold no clips (B = 0)")
+    t = max(r.shape[1] for r in batches)
+    padded = []
+    for r in batches:
+        r = to_uint8(r.detach().cpu())
+        r = r.expand(-1, -1, 3, -1, -1) if r.shape[2] == 1 else r
+        if r.shape[1] < t:
+            blank = torch.full((b, t - r.shape[1], 3, h, w), 255, dtype=torch.uint8)
+            r = torch.cat([r, blank], dim=1)
+        if scale > 1:  # scale the frames, not the captions, so labels stay sharp and more of them fit
+            r = r.repeat_interleave(scale, dim=-2).repeat_interleave(scale, dim=-1)
+        padded.append(r)
+    strips = [clip_grid([r[i] for r in padded], labels=list(labels), pad=pad) for i in range(b)]
+    gap = torch.full((t, 3, pad, strips[0].shape[-1]), 255, dtype=torch.uint8)
+    grid = torch.cat([x for s in strips for x in (s, gap)][:-1], dim=-2)
+    return save_gif(grid, path, fps=fps)

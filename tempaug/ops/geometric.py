@@ -25,7 +25,6 @@ from torch import Tensor
 from ..core import rng
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.geometry import GeometricParams, GeometricTransform
-from ..core.params import Params
 from ..core.sample import Targets, TargetsError
 from ..core.transform import Shape
 from ..core.validation import check_range

@@ -48,6 +48,7 @@ from ..core.params import Params
 from ..core.sample import Targets
 from ..core.transform import Shape, Transform
 from ..core.validation import check_choice
+from ..models import build_from_config, load_checkpoint
 from .mix import check_batch_labels
 
 __all__ = ["Synthesize", "SynthesizeParams"]
@@ -82,7 +83,7 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
         >>> load_generator("/no/such/run")
         Traceback (most recent call last):
         ...
-        tempaug.train.checkpoint.CheckpointError: no checkpoint at /no/such/run
+        tempaug.models.checkpoint.CheckpointError: no checkpoint at /no/such/run
     """
     if isinstance(source, nn.Module):
         if not all(hasattr(source, a) for a in ("generator", "num_classes", "in_channels", "size")):
@@ -91,10 +92,6 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
                 arg="generator",
             )
         return source
-    from ..train.checkpoint import load_checkpoint
-    from ..train.config import TrainConfig
-    from ..train.run import build_model
-
     path = Path(source)
     if path.is_dir():
         path = path / "last.pt"
@@ -102,7 +99,7 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
     shape = ckpt["extra"].get("model_args")
     if not shape:
         raise InvalidArgumentError(f"Synthesize: {path} does not record its model's shape", arg="generator")
-    model = build_model(TrainConfig.from_dict({**ckpt["config"], "resume": None}), **shape)
+    model = build_from_config(ckpt["config"], **shape)
     model.load_state_dict(ckpt["model"])
     return model.eval()
 

@@ -22,7 +22,6 @@ from torch import Tensor
 
 from ..core import rng
 from ..core.errors import InvalidArgumentError, ShapeError
-from ..core.params import Params
 from ..core.transform import Shape, TemporalParams, TemporalTransform
 from ..core.validation import check_choice, check_int, check_range
 from ..core.vary import check_vary, draw_over_time

@@ -12,8 +12,8 @@ Example:
     1
 """
 
+from ..io.shard_index import DatasetIndex, ShardEntry, read_index
 from .build import BuildSummary, DatasetMismatchError, build
 from .config import BuildConfig
-from .index import DatasetIndex, ShardEntry, read_index
 
 __all__ = ["BuildConfig", "BuildSummary", "DatasetIndex", "DatasetMismatchError", "ShardEntry", "build", "read_index"]

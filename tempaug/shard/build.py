@@ -30,11 +30,11 @@ from typing import Any
 
 from .. import __version__
 from ..core.errors import InvalidInputError
+from ..core.progress import Progress, format_bytes, format_duration
 from ..core.registry import load
+from ..io.shard_index import FAILURES_NAME, INDEX_NAME, DatasetIndex, ShardEntry, read_index, shard_name, write_atomic
 from .config import BuildConfig
 from .engines import make_engine
-from .index import FAILURES_NAME, INDEX_NAME, DatasetIndex, ShardEntry, read_index, shard_name, write_atomic
-from ..core.progress import Progress, format_bytes, format_duration
 from .sources import list_inputs
 from .tasks import TaskResult, plan_tasks
 

@@ -15,7 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from ..core.errors import TempaugError
+from .build import build
 from .config import DEFAULT_OUT, DEFAULT_SPLIT_SIZES, BuildConfig
+from .preview import preview_main
+from .stats import inspect_main
+from .verify import verify_main
 
 __all__ = ["main", "parser"]
 
@@ -110,8 +114,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _run_build(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from .build import build
-
     cfg = BuildConfig(
         source=args.source,
         out=args.out,
@@ -171,15 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "build":
             return _run_build(args, argv)
         if args.command == "verify":
-            from .verify import verify_main
-
             return verify_main(args)
         if args.command == "inspect":
-            from .stats import inspect_main
-
             return inspect_main(args)
-        from .preview import preview_main
-
         return preview_main(args)
     except (TempaugError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)

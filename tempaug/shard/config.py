@@ -24,6 +24,7 @@ from typing import Any
 
 from ..core.errors import InvalidArgumentError, InvalidInputError
 from ..io.records import FORMATS
+from .tarwriter import sha256_file
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_SPLIT_SIZES", "BuildConfig", "generator_digest", "parse_size"]
 
@@ -84,8 +85,6 @@ def generator_digest(path: str) -> str:
 
 @lru_cache(maxsize=8)
 def _digest(path: str, mtime_ns: int, size: int) -> str:
-    from .tarwriter import sha256_file
-
     return sha256_file(path)
 
 

@@ -32,7 +32,7 @@ from torch import Tensor
 from ..core.errors import InvalidArgumentError, InvalidInputError
 from ..io.preview import clip_grid, save_gif
 from ..io.records import Record, decode_record, split_name
-from .index import DatasetIndex, ShardEntry, read_index
+from ..io.shard_index import DatasetIndex, ShardEntry, read_index
 
 __all__ = ["caption", "common_size", "fit_clip", "pick_samples", "preview", "preview_main"]
 

@@ -38,7 +38,8 @@ from ..io.decode_errors import VideoDecodeError
 from ..io.encode import load_npy
 from ..io.samplers import uniform_clips
 from ..ops.geometric import Resize
-from .config import BuildConfig
+from ..ops.synthesize import Synthesize, load_generator
+from .config import BuildConfig, generator_digest
 
 __all__ = ["MMNIST_FPS", "NPY_FPS", "Input", "Listing", "list_inputs", "load_clips"]
 
@@ -141,9 +142,6 @@ def _with_synthetic(listing: Listing, cfg: BuildConfig) -> Listing:
     """Append ``synthetic_per_class`` generated inputs per generator class to the training split."""
     if cfg.synthesize is None:
         return listing
-    from ..ops.synthesize import load_generator
-    from .config import generator_digest
-
     model = load_generator(cfg.synthesize)
     k = int(model.num_classes)
     if listing.classes is not None and len(listing.classes) != k:
@@ -177,14 +175,10 @@ def synthetic_seed(seed: int, cls: int, number: int) -> int:
 
 @lru_cache(maxsize=2)
 def _synthesizer(path: str) -> Any:
-    from ..ops.synthesize import Synthesize
-
     return Synthesize(path, p=1.0)
 
 
 def _synthetic_clip(item: Input, cfg: BuildConfig) -> tuple[Tensor, dict[str, Any]]:
-    from .config import generator_digest
-
     cls, number = (int(v) for v in item.source.split(":", 1)[1].split("/"))
     synth = _synthesizer(str(cfg.synthesize))
     model = synth.model_on(torch.device("cpu"))

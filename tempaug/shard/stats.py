@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .index import FAILURES_NAME, DatasetIndex, read_index
 from ..core.progress import format_bytes
+from ..io.shard_index import FAILURES_NAME, DatasetIndex, read_index
 
 __all__ = ["DatasetStats", "SplitStats", "format_distribution", "inspect_dataset", "inspect_main"]
 

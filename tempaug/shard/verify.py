@@ -29,10 +29,10 @@ from typing import BinaryIO
 
 import torch
 
+from ..core.progress import format_bytes
 from ..io.encode import save_npy
 from ..io.records import FORMATS, RecordError, decode_record, split_name
-from .index import ShardEntry, read_index
-from ..core.progress import format_bytes
+from ..io.shard_index import ShardEntry, read_index
 
 __all__ = ["Problem", "ShardReport", "VerifyReport", "check_shard", "verify", "verify_main"]
 

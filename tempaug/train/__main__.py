@@ -7,6 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from ..core.errors import TempaugError
+from .config import parse_args, parse_eval_args
+from .evaluate import evaluate_run
+from .run import headline, train
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -17,10 +20,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["seq2seq", "--data", "/no/such/folder", "--quiet"])
         2
     """
-    from .config import parse_args, parse_eval_args
-    from .evaluate import evaluate_run
-    from .run import headline, train
-
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args[:1] == ["eval"]:

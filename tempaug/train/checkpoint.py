@@ -1,8 +1,10 @@
-"""Checkpoints: written atomically, loaded with ``torch.load(weights_only=True)``, checked before use.
+"""Checkpoints of a training run: written atomically, with everything a resumed run needs.
 
 A checkpoint holds the model and optimiser states, the run's config, the step, every RNG state the run draws
 from (torch's CPU and CUDA generators, Python's ``random``, NumPy's global generator) and the augmentation
-pipeline, so a resumed run continues exactly where the saved one stopped.
+pipeline, so a resumed run continues exactly where the saved one stopped. Reading and checking checkpoints, and
+:class:`CheckpointError`, live in :mod:`tempaug.models.checkpoint` (the library reads checkpoints too, e.g.
+:class:`tempaug.Synthesize`); they are importable from here as well.
 
 Example:
     >>> import tempfile, torch
@@ -20,16 +22,14 @@ Example:
 from __future__ import annotations
 
 import os
-import pickle
 import random
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..core.errors import InvalidInputError
+from ..models.checkpoint import CHECKPOINT_VERSION, CheckpointError, load_checkpoint, read_torch
 
 __all__ = [
     "CHECKPOINT_VERSION",
@@ -41,13 +41,6 @@ __all__ = [
     "save_checkpoint",
     "write_atomic_torch",
 ]
-
-#: Version of the checkpoint layout.
-CHECKPOINT_VERSION = 1
-
-
-class CheckpointError(InvalidInputError):
-    """A checkpoint is missing, corrupt, of another model kind, or of another layout version."""
 
 
 def capture_rng() -> dict[str, Any]:
@@ -136,48 +129,3 @@ def write_atomic_torch(payload: dict[str, Any], path: str | os.PathLike[str]) ->
         os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
-
-
-def read_torch(path: str | os.PathLike[str]) -> Any:
-    """``torch.load(weights_only=True)`` on the CPU.
-
-    Raises:
-        CheckpointError: no such file, or a corrupt, truncated or foreign one.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"no checkpoint at {path}")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): {first}") from None
-
-
-def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> dict[str, Any]:
-    """Load a checkpoint with ``weights_only=True`` and check its version and, when given, its model kind.
-
-    Raises:
-        CheckpointError: no such file, a corrupt or foreign file, another layout version, or another kind.
-
-    Example:
-        >>> import tempfile
-        >>> from pathlib import Path
-        >>> from tempaug.train.checkpoint import load_checkpoint
-        >>> bad = Path(tempfile.mkdtemp()) / "x.pt"; _ = bad.write_bytes(b"not a checkpoint")
-        >>> load_checkpoint(bad)
-        Traceback (most recent call last):
-        ...
-        tempaug.train.checkpoint.CheckpointError: ...x.pt is not a readable checkpoint (corrupt or truncated?): ...
-    """
-    path = Path(path)
-    payload = read_torch(path)
-    if not isinstance(payload, dict) or "version" not in payload or "kind" not in payload:
-        raise CheckpointError(f"{path} is not a tempaug checkpoint")
-    if payload["version"] != CHECKPOINT_VERSION:
-        raise CheckpointError(
-            f"{path}: checkpoint version {payload['version']}, this tempaug reads {CHECKPOINT_VERSION}"
-        )
-    if kind is not None and payload["kind"] != kind:
-        raise CheckpointError(f"{path} holds a {payload['kind']!r} model, not a {kind!r} one")
-    return payload

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from ..core.errors import InvalidArgumentError
+from ..models.factory import DEFAULT_WIDTH, KINDS, LABELLED_KINDS
 
 __all__ = [
     "DEFAULT_WIDTH",
@@ -34,15 +35,8 @@ __all__ = [
     "resolve_device",
 ]
 
-#: Model kinds ``python -m tempaug.train`` trains.
-KINDS = ("seq2seq", "vae", "rcgan", "framegan")
-
-#: The kinds conditioned on a class label (they need ``num_classes``).
-LABELLED_KINDS = ("rcgan", "framegan")
-
-#: The default ``width`` per kind: each trains at 64x64 on 2 CPU cores at about a step per second or faster.
-#: ``framegan`` has the ``rcgan``'s, so that runs of both with default options transfer (``--init-from``).
-DEFAULT_WIDTH = {"seq2seq": 32, "vae": 16, "rcgan": 16, "framegan": 16}
+# KINDS (the model kinds ``python -m tempaug.train`` trains), LABELLED_KINDS (those that need ``num_classes``) and
+# DEFAULT_WIDTH (per kind) are the model factory's (tempaug.models.factory), imported here for the trainer.
 
 
 @dataclass

@@ -36,7 +36,10 @@ import torch
 from torch import Tensor, nn
 
 from ..core.errors import InvalidInputError
-from .config import EvalArgs, TrainConfig
+from ..core.registry import from_dict
+from ..data import dataset_info
+from .config import EvalArgs, TrainConfig, resolve_device
+from .loop import resume_from, write_json_line
 from .metrics import (
     best_of_n,
     classifier_accuracy,
@@ -49,6 +52,7 @@ from .metrics import (
     summarise,
     tstr,
 )
+from .model_data import build_model, check_data_fits, data_shape
 from .plots import comparison_gif, loss_curves_png, panels_png
 from .probe import PROBE_NAME, Probe, load_probe, read_clips, save_probe, train_probe_on
 
@@ -217,8 +221,6 @@ def evaluate(
 ) -> dict[str, Any]:
     """Evaluate ``model`` on the test split; write ``eval.gif``, ``metrics.png`` (when the model has scores) and
     ``loss.png`` into ``out``; return the record."""
-    from ..data import dataset_info
-
     model.eval()
     info = dataset_info(cfg.data)
     split = info.eval_split()
@@ -277,10 +279,6 @@ def evaluate_run(args: EvalArgs) -> dict[str, Any]:
     Raises:
         InvalidInputError: no run there, or a dataset whose clips or labels do not fit the checkpoint.
     """
-    from .config import resolve_device
-    from .loop import resume_from, write_json_line
-    from .run import build_model, check_data_fits, data_shape
-
     run = Path(args.run)
     if not (run / "last.pt").is_file():
         raise InvalidInputError(f"{run} holds no last.pt: not a run folder")
@@ -290,8 +288,6 @@ def evaluate_run(args: EvalArgs) -> dict[str, Any]:
     shape = ckpt["extra"].get("model_args")
     if not shape:
         raise InvalidInputError(f"{run}/last.pt does not record its model's shape; evaluate it with the run")
-    from ..core.registry import from_dict
-
     pipeline = from_dict(ckpt["pipeline"]) if ckpt.get("pipeline") else None  # what the model saw in training
     check_data_fits(cfg, data_shape(cfg, pipeline), shape, f"{run}/last.pt")
     model = build_model(cfg, **shape).to(device)

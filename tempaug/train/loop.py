@@ -37,7 +37,8 @@ from torch import Tensor, nn
 
 from ..core.errors import InvalidInputError, ShapeError
 from ..core.registry import load
-from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from ..models.checkpoint import load_checkpoint
+from .checkpoint import restore_rng, save_checkpoint
 from .config import TrainConfig
 
 __all__ = ["LossModule", "RunState", "Stepper", "batches", "load_pipeline", "seed_everything", "to_unit_float"]

@@ -29,9 +29,12 @@ import torch
 from torch import Tensor
 
 from ..core.errors import InvalidInputError
+from ..data import make_loader
+from ..models.checkpoint import CheckpointError, read_torch
 from ..models.classifier import VideoClassifier
-from .checkpoint import CheckpointError, read_torch, write_atomic_torch
+from .checkpoint import write_atomic_torch
 from .metrics import fit_classifier
+from .model_data import labels_for
 
 __all__ = ["PROBE_NAME", "PROBE_SIZE", "Probe", "load_probe", "read_clips", "save_probe", "train_probe_on"]
 
@@ -71,11 +74,8 @@ class Probe:
 def read_clips(data: str, split: str, limit: int, batch_size: int = 64) -> tuple[Tensor, Tensor]:
     """The first ``limit`` clips of ``split`` in shard order (no shuffling), as stored, and their class labels.
 
-    Moving MNIST clips are labelled by their first digit (:func:`tempaug.train.run.labels_for`).
+    Moving MNIST clips are labelled by their first digit (:func:`tempaug.train.model_data.labels_for`).
     """
-    from ..data import make_loader
-    from .run import labels_for
-
     loader = make_loader(data, split=split, batch_size=min(batch_size, limit), num_workers=0, seed=0)
     clips, labels, count = [], [], 0
     for batch in loader:

@@ -1,5 +1,8 @@
 """One training run: data, model, steps, checkpoints, and an evaluation at the end.
 
+The model and the shape of the data it is built for come from :mod:`tempaug.train.model_data` (``build_model``,
+``check_data_fits``, ``data_shape`` and ``labels_for`` are importable from here too).
+
 Example:
     >>> from tempaug.train.run import labels_for
     >>> import torch
@@ -15,19 +18,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import Tensor, nn
+from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ..core.errors import InvalidInputError
 from ..core.progress import Progress
+from ..data import make_loader
 from .config import LABELLED_KINDS, TrainConfig
 from .distributed import DistContext, average_gradients, broadcast_parameters, setup, teardown
+from .evaluate import evaluate
 from .loop import (
     RunState,
     Stepper,
     batches,
-    check_clip_length,
     checkpoint,
     load_pipeline,
     restore,
@@ -36,101 +39,10 @@ from .loop import (
     to_unit_float,
     write_json_line,
 )
+from .model_data import build_model, check_data_fits, data_shape, labels_for
+from .transfer import init_from
 
 __all__ = ["build_model", "check_data_fits", "data_shape", "headline", "labels_for", "open_tensorboard", "train"]
-
-
-def labels_for(labels: Tensor, meta: list[dict[str, Any]]) -> Tensor:
-    """Class labels of a batch: the ``cls`` labels, or, for Moving MNIST clips (no single label), the first digit.
-
-    Raises:
-        InvalidInputError: a clip has neither a label nor digit labels.
-    """
-    if bool((labels >= 0).all()):
-        return labels
-    first = [m.get("labels", [None])[0] if m.get("labels") else None for m in meta]
-    if any(f is None for f in first):
-        raise InvalidInputError("the clips carry no class label (no .cls member and no Moving MNIST digits)")
-    return torch.tensor(first, dtype=torch.long, device=labels.device)
-
-
-def build_model(cfg: TrainConfig, channels: int, size: int, length: int, num_classes: int | None) -> nn.Module:
-    """The model ``cfg.kind`` names, sized by ``cfg.width`` for clips of ``channels`` x ``size`` x ``size``."""
-    from .. import models
-
-    if cfg.kind == "seq2seq":
-        return models.Seq2Seq(
-            in_channels=channels, hidden=(cfg.width, cfg.width), context=cfg.context, horizon=cfg.horizon
-        )
-    if cfg.kind == "vae":
-        return models.VideoVAE(
-            in_channels=channels, context=cfg.context, horizon=cfg.horizon, size=size, width=cfg.width
-        )
-    if num_classes is None:
-        raise InvalidInputError(f"{cfg.kind}: the number of classes is unknown; pass --num-classes")
-    width = cfg.width
-    if cfg.kind == "framegan":  # the rcgan's frame decoder and encoder at the same width (see transfer.py)
-        return models.FrameGAN(num_classes=num_classes, in_channels=channels, size=size, width=width, hidden=4 * width)
-    return models.RCGAN(
-        num_classes=num_classes, in_channels=channels, length=length, size=size, width=width, hidden=4 * width
-    )
-
-
-def data_shape(cfg: TrainConfig, pipeline: Any = None) -> dict[str, Any]:
-    """What the model is built for, read from the training split after the per-clip ``pipeline``: ``channels``,
-    ``size``, ``length`` and ``num_classes`` (``--num-classes``, else the dataset's index; None when neither says).
-
-    Raises:
-        InvalidInputError: no readable dataset there, clips too short for ``cfg``, or no class labels (the GANs).
-    """
-    from ..data import dataset_info, make_loader
-
-    if not Path(cfg.data).is_dir():
-        raise InvalidInputError(
-            f"no dataset folder at {cfg.data}: build the default one with `python -m tempaug.shard build` "
-            "(it writes data/mmnist), or pass --data FOLDER"
-        )
-    info = dataset_info(cfg.data)
-    loader = make_loader(cfg.data, split="train", transform=pipeline, batch_size=2, num_workers=0, seed=cfg.seed)
-    with torch.random.fork_rng(devices=[]):  # looking at the data draws nothing the run would have drawn
-        probe = next(iter(loader))
-    clips = to_unit_float(probe.clips)
-    check_clip_length(clips, _needed_length(cfg), cfg.kind)
-    _, length, channels, height, width = clips.shape
-    if height != width:
-        raise InvalidInputError(f"{cfg.kind}: the models take square frames, the clips are {height}x{width}")
-    num_classes = cfg.num_classes if cfg.num_classes is not None else info.num_classes
-    if cfg.kind in LABELLED_KINDS:
-        labels = labels_for(probe.labels, probe.meta)
-        if num_classes is None:
-            raise InvalidInputError(
-                f"{cfg.kind}: {cfg.data}/index.json does not name its classes (a manifest source); pass --num-classes"
-            )
-        if int(labels.max()) >= num_classes:
-            raise InvalidInputError(
-                f"{cfg.kind}: a clip has label {int(labels.max())}, but num_classes is {num_classes}"
-            )
-    return {"channels": channels, "size": height, "length": length, "num_classes": num_classes}
-
-
-def check_data_fits(cfg: TrainConfig, found: dict[str, Any], saved: dict[str, Any], where: str) -> None:
-    """Refuse data whose clips or labels differ from those a checkpoint's model was built for.
-
-    Example:
-        >>> from tempaug.train.config import TrainConfig
-        >>> from tempaug.train.run import check_data_fits
-        >>> shape = {"channels": 1, "size": 64, "length": 20, "num_classes": 10}
-        >>> check_data_fits(TrainConfig(kind="rcgan"), {**shape, "num_classes": 5}, shape, "runs/gan/last.pt")
-        Traceback (most recent call last):
-        ...
-        tempaug.core.errors.InvalidInputError: runs/gan/last.pt was trained with num_classes 10, the data has 5
-    """
-    names = ["channels", "size"] + {"rcgan": ["num_classes", "length"], "framegan": ["num_classes"]}.get(cfg.kind, [])
-    for name in names:
-        if found.get(name) != saved.get(name):
-            raise InvalidInputError(
-                f"{where} was trained with {name} {saved.get(name)}, the data has {found.get(name)}"
-            )
 
 
 def headline(record: dict[str, Any]) -> dict[str, float]:
@@ -159,10 +71,6 @@ def open_tensorboard(out: Path) -> Any:
     return SummaryWriter(log_dir=str(out / "tensorboard"))
 
 
-def _needed_length(cfg: TrainConfig) -> int:
-    return cfg.context + cfg.horizon if cfg.kind in ("seq2seq", "vae") else 1
-
-
 def _prepare_out(cfg: TrainConfig) -> Path:
     out = Path(cfg.out)
     if cfg.resume is None and (out / "last.pt").exists():
@@ -189,8 +97,6 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
-    from ..data import make_loader
-
     device = ctx.device
     seed_everything(cfg.seed)
     pipeline = load_pipeline(cfg.augment)
@@ -211,8 +117,6 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         check_data_fits(cfg, shape, resumed["extra"]["model_args"], f"{cfg.resume} (last.pt)")
     model = build_model(cfg, **shape).to(device)
     if cfg.init_from is not None:  # before the run folder is made: a framegan that does not fit is refused first
-        from .transfer import init_from
-
         report = init_from(model, cfg.init_from, {**shape, "width": cfg.width})
         if not cfg.quiet and ctx.is_main:
             print(f"{cfg.kind}: {report.summary()}", file=sys.stderr)
@@ -263,8 +167,6 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         return {**record, "history": state.history}
     checkpoint(out, cfg, stepper, state, pipeline, model, shape)
     last = {k: v[-1][1] for k, v in state.history.items() if v}
-    from .evaluate import evaluate
-
     evaluation = evaluate(model, cfg, device, out, state.step, state.history)
     record = {**record, "train_loss_last": last, **evaluation}
     write_json_line(out / "metrics.jsonl", record)

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from ..core.errors import InvalidArgumentError, InvalidInputError
-from .checkpoint import CheckpointError
+from ..models.checkpoint import CheckpointError
 from .loop import resume_from
 
 __all__ = ["TRANSFERRED", "TransferReport", "init_from"]
