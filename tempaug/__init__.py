@@ -10,8 +10,8 @@ Example:
     True
 """
 
-__version__ = "0.1.0"
 
+from .core.version import __version__
 from .core import (
     FORMAT_VERSION,
     Compose,

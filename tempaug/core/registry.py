@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidArgumentError, SerializationError
+from .version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .transform import Transform
@@ -161,8 +162,6 @@ def file_dict(transform: "Transform") -> dict[str, Any]:
         >>> file_dict(tempaug.TemporalReverse())["format_version"]
         1
     """
-    from .. import __version__
-
     return {"format_version": FORMAT_VERSION, "tempaug_version": __version__, "transform": transform.to_dict()}
 
 

@@ -29,7 +29,7 @@ from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .layout import batch_shape, check_clip, lift, lower
 from .moves import move_in_time
 from .params import Params
-from .registry import register
+from .registry import from_dict, register
 from .sample import Targets, TargetsError, identity_times, pack, unpack
 from .validation import check_no_nan, check_probability
 
@@ -351,8 +351,6 @@ class Transform(Generic[P]):
 
     @classmethod
     def _decode_arg(cls, key: str, value: Any, where: str) -> Any:
-        from .registry import from_dict
-
         if isinstance(value, dict):
             return from_dict(value, where)
         if isinstance(value, list) and any(isinstance(v, dict) for v in value):

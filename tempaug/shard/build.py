@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from ..core.version import __version__
 from ..core.errors import InvalidInputError
 from ..core.progress import Progress, format_bytes, format_duration
 from ..core.registry import load
