@@ -11,11 +11,12 @@ Example:
 """
 
 
-from .core.version import __version__
+from . import ops as _ops
 from .core import (
     FORMAT_VERSION,
     Compose,
     DTypeError,
+    FrameTransform,
     InvalidArgumentError,
     InvalidInputError,
     OneOf,
@@ -27,7 +28,6 @@ from .core import (
     SomeOf,
     TargetsError,
     TempaugError,
-    FrameTransform,
     TemporalTransform,
     Transform,
     from_dict,
@@ -39,9 +39,9 @@ from .core import (
     set_nan_check,
     to_tchw,
 )
+from .core.version import __version__
 from .functional.temporal import resample
-from . import ops as _ops
-from .ops import *  # noqa: F401,F403  (every op family's public names)
+from .ops import *
 
 __all__ = [
     "__version__",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
@@ -33,7 +33,7 @@ from . import (
 from .datasets.synthetic import clock_clip
 from .io.preview import clip_grid, save_gif
 
-__all__ = ["main", "demo_pipelines"]
+__all__ = ["demo_pipelines", "main"]
 
 
 def demo_pipelines(frames: int) -> dict[str, Compose]:

@@ -223,7 +223,7 @@ class FromAlbumentations(FrameTransform[FromAlbumentationsParams]):
             for dtype in (np.uint8, np.float32):
                 try:
                     result = self._call(np.zeros((1, h, w, c), dtype=dtype), 0)
-                except Exception as err:  # any failure of the wrapped library on this frame size
+                except Exception as err:  # noqa: BLE001 - any failure of the wrapped library on this frame size
                     error = error or err
                     continue
                 if result.ndim != 4 or result.shape[0] != 1:
@@ -253,7 +253,7 @@ class FromAlbumentations(FrameTransform[FromAlbumentationsParams]):
         where = f"{self.name}.transform"
         try:
             encoded = A.to_dict(self.transform)
-        except Exception as err:  # albumentations refuses transforms it cannot serialise
+        except Exception as err:  # noqa: BLE001 - albumentations refuses transforms it cannot serialise
             raise SerializationError(
                 f"{where}: albumentations cannot serialise {type(self.transform).__name__}: {err}"
             ) from None
@@ -272,7 +272,7 @@ class FromAlbumentations(FrameTransform[FromAlbumentationsParams]):
         _check_classes(value["transform"], f"{where}.transform")
         try:
             return A.from_dict(value)
-        except Exception as err:  # albumentations' own validation of the arguments
+        except Exception as err:  # noqa: BLE001 - albumentations' own validation of the arguments
             raise SerializationError(
                 f"{where}: albumentations could not build the transform: {type(err).__name__}: {err}"
             ) from None

@@ -396,7 +396,7 @@ def _encode(aug: AugmentationBase2D, where: str) -> dict[str, Any]:
     args = {name: _plain(value, f"{where}.{name}") for name, value in _constructor_args(aug, where).items()}
     try:  # what reading the file back will build
         rebuilt = cls(**{name: _tuples(value) for name, value in args.items()})
-    except Exception as err:  # kornia's own checks of the recovered arguments
+    except Exception as err:  # noqa: BLE001 - kornia's own checks of the recovered arguments
         raise SerializationError(f"{where}: cannot rebuild {cls.__name__} from its arguments: {err}") from None
     if _fingerprint(rebuilt) != _fingerprint(aug):
         raise SerializationError(
@@ -425,5 +425,5 @@ def _decode(value: Any, where: str) -> AugmentationBase2D:
         args[key] = _tuples(arg)
     try:
         return cls(**args)
-    except Exception as err:  # kornia's own checks of the arguments
+    except Exception as err:  # noqa: BLE001 - kornia's own checks of the arguments
         raise SerializationError(f"{where}: kornia could not build {name}: {type(err).__name__}: {err}") from None

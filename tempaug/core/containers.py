@@ -27,7 +27,8 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Sequence, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import Tensor
@@ -42,14 +43,14 @@ from .transform import Shape, Transform, apply_select, apply_where, gated_time_m
 
 __all__ = [
     "Compose",
-    "OneOf",
-    "SomeOf",
-    "RandomApply",
     "ComposeParams",
-    "OneOfParams",
-    "SomeOfParams",
-    "RandomApplyParams",
     "ContainerParams",
+    "OneOf",
+    "OneOfParams",
+    "RandomApply",
+    "RandomApplyParams",
+    "SomeOf",
+    "SomeOfParams",
 ]
 
 
@@ -126,6 +127,25 @@ class _Container(Transform[CP]):
 
     def children(self) -> tuple[Transform, ...]:
         return tuple(self.transforms)
+
+    # a container is a plain sequence of ops
+    def __len__(self) -> int:
+        """The number of child ops."""
+        return len(self.transforms)
+
+    def __iter__(self) -> Iterator[Transform]:
+        """The child ops, in order.
+
+        Example:
+            >>> import tempaug
+            >>> [t.name for t in tempaug.Compose([tempaug.TemporalReverse(), tempaug.HorizontalFlip()])]
+            ['TemporalReverse', 'HorizontalFlip']
+        """
+        return iter(self.transforms)
+
+    def __getitem__(self, index: int) -> Transform:
+        """The child op at ``index``."""
+        return self.transforms[index]
 
     @property
     def blends(self) -> bool:

@@ -17,12 +17,12 @@ Example:
 from __future__ import annotations
 
 __all__ = [
-    "TempaugError",
-    "InvalidArgumentError",
-    "ShapeError",
-    "InvalidInputError",
     "DTypeError",
+    "InvalidArgumentError",
+    "InvalidInputError",
     "SerializationError",
+    "ShapeError",
+    "TempaugError",
 ]
 
 

@@ -35,19 +35,19 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from torch import Tensor
 
-from ..functional.geometric import matrix_boxes
+from ..functional.geometric import SpaceMap, apply_space_map, compose_space_maps, matrix_boxes
 from ..functional.temporal import TimeMap, apply_map, compose_maps
-from ..functional.geometric import SpaceMap, apply_space_map, compose_space_maps
 from .params import Params
 
 if TYPE_CHECKING:  # pragma: no cover
     from .transform import Transform
 
-__all__ = ["FOLD_TOLERANCE", "fold_time", "fold_space", "run"]
+__all__ = ["FOLD_TOLERANCE", "fold_space", "fold_time", "run"]
 
 #: A folded geometric chain against the same chain step by step, for values in [0, 1]: both read the same
 #: source points, so they differ by float rounding only (at most ``max`` on any pixel; uint8 values by at
@@ -111,11 +111,11 @@ def fold_space(inner: SpaceMap, outer: SpaceMap, device_type: str = "cpu") -> Sp
 
 
 def run(
-    transforms: Sequence["Transform"],
+    transforms: Sequence[Transform],
     params: Sequence[Params],
     x: Tensor,
     fuse: bool = True,
-    step: Callable[["Transform", Tensor, Params], Tensor] | None = None,
+    step: Callable[[Transform, Tensor, Params], Tensor] | None = None,
 ) -> Tensor:
     """Run ``transforms`` with their ``params`` over a (B,T,C,H,W) batch, folding what folds exactly.
 

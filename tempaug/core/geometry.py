@@ -31,7 +31,7 @@ from .transform import FrameTransform, Shape
 #: The params class of a geometric op.
 GP = TypeVar("GP", bound="GeometricParams")
 
-__all__ = ["SpaceMap", "GeometricParams", "GeometricTransform", "compose_space_maps", "apply_space_map"]
+__all__ = ["GeometricParams", "GeometricTransform", "SpaceMap", "apply_space_map", "compose_space_maps"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

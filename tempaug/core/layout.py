@@ -18,7 +18,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from torch import Tensor
 
 from .errors import DTypeError, ShapeError
 
-__all__ = ["to_tchw", "from_tchw", "lift", "lower", "batch_shape", "check_clip", "SUPPORTED_DTYPES"]
+__all__ = ["SUPPORTED_DTYPES", "batch_shape", "check_clip", "from_tchw", "lift", "lower", "to_tchw"]
 
 SUPPORTED_DTYPES = (torch.uint8, torch.float16, torch.bfloat16, torch.float32, torch.float64)
 

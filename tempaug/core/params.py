@@ -21,20 +21,20 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 import torch
 from torch import Tensor
 
 from .errors import SerializationError
 
-__all__ = ["Params", "params_from_dict", "PARAMS_TYPES"]
+__all__ = ["PARAMS_TYPES", "Params", "params_from_dict"]
 
 P = TypeVar("P", bound="Params")
-Index = Union[int, slice, Tensor, list]
+Index = int | slice | Tensor | list
 
 #: Every Params subclass by class name; ``params_from_dict`` builds only these.
-PARAMS_TYPES: dict[str, type["Params"]] = {}
+PARAMS_TYPES: dict[str, type[Params]] = {}
 
 _DTYPES = {
     str(d).removeprefix("torch."): d
@@ -221,7 +221,7 @@ class Params:
         return {"type": type(self).__name__, "fields": fields}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Params":
+    def from_dict(cls, data: dict[str, Any]) -> Params:
         """Inverse of :meth:`to_dict`; see :func:`params_from_dict`."""
         return params_from_dict(data)
 

@@ -34,13 +34,13 @@ from .version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from .transform import Transform
 
-__all__ = ["REGISTRY", "FORMAT_VERSION", "register", "from_dict", "save", "load", "registered_names"]
+__all__ = ["FORMAT_VERSION", "REGISTRY", "from_dict", "load", "register", "registered_names", "save"]
 
 #: Version of the file format written by :func:`save`; files of a newer version are refused.
 FORMAT_VERSION = 1
 
 #: Every registered transform by name.
-REGISTRY: dict[str, type["Transform"]] = {}
+REGISTRY: dict[str, type[Transform]] = {}
 
 #: Transforms that live in modules ``import tempaug`` leaves out (they import heavy libraries), by name: the
 #: module that defines them is imported the first time ``from_dict`` meets the name. A fixed table of ours;
@@ -51,7 +51,7 @@ _LAZY_MODULES: dict[str, str] = {
 }
 
 
-def _lookup(name: Any, where: str) -> type["Transform"] | None:
+def _lookup(name: Any, where: str) -> type[Transform] | None:
     """The registered class called ``name``, importing its module first when it is one of ``_LAZY_MODULES``."""
     if not isinstance(name, str):
         return None
@@ -67,7 +67,7 @@ def _lookup(name: Any, where: str) -> type["Transform"] | None:
     return REGISTRY.get(name)
 
 
-def register(cls: type["Transform"]) -> type["Transform"]:
+def register(cls: type[Transform]) -> type[Transform]:
     """Register a transform class under its class name (done automatically for every subclass).
 
     Example:
@@ -98,7 +98,7 @@ def registered_names() -> list[str]:
     return sorted(REGISTRY)
 
 
-def from_dict(data: dict[str, Any], where: str = "transform") -> "Transform":
+def from_dict(data: dict[str, Any], where: str = "transform") -> Transform:
     """Build a transform from :meth:`Transform.to_dict` output (or a whole saved file's dict).
 
     Errors name the key at fault, e.g. ``transform.transforms[1].speed``.
@@ -138,7 +138,7 @@ def from_dict(data: dict[str, Any], where: str = "transform") -> "Transform":
         raise SerializationError(f"{where}.{arg}: {err}" if arg in kwargs else f"{where}: {err}") from None
 
 
-def _from_file_dict(data: dict[str, Any]) -> "Transform":
+def _from_file_dict(data: dict[str, Any]) -> Transform:
     version = data.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise SerializationError(f"format_version: expected an integer, got {version!r}")
@@ -153,7 +153,7 @@ def _from_file_dict(data: dict[str, Any]) -> "Transform":
     return from_dict(data["transform"], "transform")
 
 
-def file_dict(transform: "Transform") -> dict[str, Any]:
+def file_dict(transform: Transform) -> dict[str, Any]:
     """The whole versioned document :func:`save` writes.
 
     Example:
@@ -174,7 +174,7 @@ def _format_of(path: Path) -> str:
     raise SerializationError(f"{path}: unknown file type {suffix!r}; use .json, .yaml or .yml")
 
 
-def save(transform: "Transform", path: str | os.PathLike[str]) -> Path:
+def save(transform: Transform, path: str | os.PathLike[str]) -> Path:
     """Write a pipeline to ``.json`` or ``.yaml``; the file is replaced atomically.
 
     Example:
@@ -198,7 +198,7 @@ def save(transform: "Transform", path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def load(path: str | os.PathLike[str]) -> "Transform":
+def load(path: str | os.PathLike[str]) -> Transform:
     """Read a pipeline written by :func:`save` (or by hand) from ``.json`` or ``.yaml``.
 
     Example:
@@ -218,7 +218,7 @@ def load(path: str | os.PathLike[str]) -> "Transform":
             import yaml
 
             doc = yaml.safe_load(text)
-    except Exception as err:  # parse errors of either library
+    except Exception as err:  # noqa: BLE001 - parse errors of either library
         raise SerializationError(f"{path}: not valid {fmt}: {err}") from None
     if not isinstance(doc, dict):
         raise SerializationError(f"{path}: expected a mapping at the top level, got {type(doc).__name__}")

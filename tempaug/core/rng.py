@@ -17,12 +17,12 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
 
-__all__ = ["generator_device", "rand", "uniform", "log_uniform", "randint", "normal", "gate", "ranks"]
+__all__ = ["gate", "generator_device", "log_uniform", "normal", "rand", "randint", "ranks", "uniform"]
 
 
 def generator_device(generator: torch.Generator | None) -> torch.device:

@@ -45,8 +45,8 @@ from .layout import check_clip
 __all__ = [
     "BOX_FORMATS",
     "Sample",
-    "TargetsError",
     "Targets",
+    "TargetsError",
     "convert_boxes",
     "pack",
     "unpack",
@@ -483,7 +483,7 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
 
 def _runs(member: list[bool]) -> list[tuple[int, int]]:
     runs, start = [], None
-    for t, m in enumerate(member + [False]):
+    for t, m in enumerate([*member, False]):
         if m and start is None:
             start = t
         elif not m and start is not None:

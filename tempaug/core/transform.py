@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any, Callable, ClassVar, Generic, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
 
 import torch
 from torch import Tensor
@@ -38,7 +39,7 @@ P = TypeVar("P", bound=Params)
 #: The params class of a temporal op.
 TP = TypeVar("TP", bound="TemporalParams")
 
-__all__ = ["Transform", "FrameTransform", "TemporalTransform", "TemporalParams", "apply_where", "apply_select"]
+__all__ = ["FrameTransform", "TemporalParams", "TemporalTransform", "Transform", "apply_select", "apply_where"]
 
 Shape = tuple[int, ...]
 
@@ -113,11 +114,11 @@ class Transform(Generic[P]):
         """The registered name of the transform (its class name)."""
         return type(self).__name__
 
-    def children(self) -> tuple["Transform", ...]:
+    def children(self) -> tuple[Transform, ...]:
         """Direct child transforms (empty for a leaf op)."""
         return ()
 
-    def walk(self) -> Iterator["Transform"]:
+    def walk(self) -> Iterator[Transform]:
         """This transform and all its descendants, depth first.
 
         Example:
@@ -129,7 +130,7 @@ class Transform(Generic[P]):
         for child in self.children():
             yield from child.walk()
 
-    def train(self, mode: bool = True) -> "Transform":
+    def train(self, mode: bool = True) -> Transform:
         """Set training mode (ops with a random choice that has a deterministic eval form use it); returns self.
 
         Example:
@@ -141,7 +142,7 @@ class Transform(Generic[P]):
             t.training = bool(mode)
         return self
 
-    def eval(self) -> "Transform":
+    def eval(self) -> Transform:
         """Shorthand for ``train(False)``."""
         return self.train(False)
 

@@ -9,8 +9,9 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -18,13 +19,13 @@ from torch import Tensor
 from .errors import InvalidArgumentError, InvalidInputError
 
 __all__ = [
+    "check_choice",
+    "check_int",
+    "check_no_nan",
     "check_probability",
     "check_range",
-    "check_int",
-    "check_choice",
-    "set_nan_check",
     "nan_check",
-    "check_no_nan",
+    "set_nan_check",
 ]
 
 _NAN_CHECK = True

@@ -7,13 +7,13 @@ from .moving_mnist import MovingMNIST
 from .synthetic import clock_clip
 
 __all__ = [
-    "clock_clip",
-    "MovingMNIST",
-    "mnist_digits",
-    "VideoFolder",
     "VIDEO_EXTENSIONS",
-    "read_manifest",
+    "ManifestDataset",
     "ManifestEntry",
     "ManifestError",
-    "ManifestDataset",
+    "MovingMNIST",
+    "VideoFolder",
+    "clock_clip",
+    "mnist_digits",
+    "read_manifest",
 ]

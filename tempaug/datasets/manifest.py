@@ -26,7 +26,7 @@ from typing import Any
 
 from ..core.errors import InvalidArgumentError, InvalidInputError
 
-__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "ManifestDataset"]
+__all__ = ["ManifestDataset", "ManifestEntry", "ManifestError", "read_manifest"]
 
 
 class ManifestError(InvalidInputError):
@@ -67,7 +67,7 @@ def _label(value: Any, classes: dict[str, int] | None, file: Path, line: int) ->
         if value not in classes:
             raise ManifestError(file, line, f"label {value!r} is not one of the {len(classes)} classes given")
         return classes[value]
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ManifestError(file, line, f"label must be a class index (an int >= 0), got {value!r}")
     try:
         number = int(value.strip()) if isinstance(value, str) else int(value)

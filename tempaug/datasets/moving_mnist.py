@@ -27,7 +27,7 @@ from torch import Tensor
 from ..core.errors import InvalidArgumentError
 from .mnist import mnist_digits
 
-__all__ = ["MovingMNIST", "DIGIT_SIZE", "CLIP_SPLITS"]
+__all__ = ["CLIP_SPLITS", "DIGIT_SIZE", "MovingMNIST"]
 
 #: Split names of :class:`MovingMNIST`, in the order that seeds their random streams (train 0, test 1, val 2).
 CLIP_SPLITS = ("train", "test", "val")

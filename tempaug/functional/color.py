@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -38,32 +38,32 @@ from torch import Tensor
 from ._opencv import opencv, require_opencv
 
 __all__ = [
-    "LUMA",
     "JITTER_STEPS",
-    "value_bound",
-    "grey_weights",
-    "brightness_matrix",
-    "contrast_matrix",
-    "saturation_matrix",
-    "hue_matrix",
-    "compose_color_matrices",
-    "jitter_matrix",
-    "apply_color_matrix",
-    "color_jitter",
+    "LUMA",
     "adjust_brightness",
     "adjust_contrast",
-    "adjust_saturation",
     "adjust_hue",
-    "rgb_to_grayscale",
-    "gaussian_kernel1d",
-    "gaussian_blur",
-    "normalize",
+    "adjust_saturation",
+    "apply_color_matrix",
+    "brightness_matrix",
+    "color_jitter",
+    "compose_color_matrices",
+    "contrast_matrix",
     "denormalize",
+    "erase_tube",
+    "gaussian_blur",
+    "gaussian_kernel1d",
+    "grey_weights",
+    "hash_uniform",
+    "hue_matrix",
+    "jitter_matrix",
+    "normalize",
+    "rgb_to_grayscale",
+    "saturation_matrix",
     "to_float",
     "to_uint8",
-    "hash_uniform",
     "tube_mask",
-    "erase_tube",
+    "value_bound",
 ]
 
 #: Rec.601 luma weights of R, G, B.

@@ -36,16 +36,16 @@ from torch import Tensor
 
 __all__ = [
     "SpaceMap",
-    "compose_space_maps",
-    "apply_space_map",
-    "identity_matrix",
-    "box_matrix",
-    "flip_matrix",
     "affine_matrix",
+    "apply_space_map",
+    "box_matrix",
+    "compose_space_maps",
+    "crop_resize",
+    "flip_matrix",
+    "grid_warp",
+    "identity_matrix",
     "matrix_boxes",
     "warp",
-    "crop_resize",
-    "grid_warp",
 ]
 
 _TOL = 1e-3

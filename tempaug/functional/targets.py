@@ -36,12 +36,12 @@ from torch import Tensor
 from .temporal import TimeMap
 
 __all__ = [
-    "nearest_frames",
-    "retime",
     "gather_frames",
-    "move_points",
     "move_boxes",
     "move_keypoints",
+    "move_points",
+    "nearest_frames",
+    "retime",
     "warp_mask",
 ]
 
@@ -248,7 +248,10 @@ def warp_mask(mask: Tensor, matrix: Tensor, size: tuple[int, int]) -> Tensor:
     grid = torch.stack([(2 * px + 1) / w - 1, (2 * py + 1) / h - 1], dim=-1)
     grid = grid.expand(b, t, oh * ow, 2).reshape(b * t, oh, ow, 2)
     integer = not mask.is_floating_point()
-    compute = torch.float64 if integer else (mask.dtype if mask.dtype in (torch.float32, torch.float64) else torch.float32)
+    if integer:  # float32 holds every id of a mask up to int16 exactly; wider ids go through float64
+        compute = torch.float64 if mask.dtype in (torch.int32, torch.int64) else torch.float32
+    else:
+        compute = mask.dtype if mask.dtype in (torch.float32, torch.float64) else torch.float32
     frames = mask.reshape(b * t, m, h, w).to(compute)
     if integer:
         # nearest pixel; points off the frame (beyond half a pixel) read 0

@@ -398,7 +398,7 @@ class VideoReader:
             self._decoder.close()
             self._decoder = None
 
-    def __enter__(self) -> VideoReader:  # noqa: PYI034
+    def __enter__(self) -> VideoReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -407,7 +407,7 @@ class VideoReader:
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:  # noqa: BLE001, S110  nothing to report to at interpreter shutdown
+        except Exception:  # noqa: BLE001  nothing to report to at interpreter shutdown
             pass
 
     def __repr__(self) -> str:

@@ -114,7 +114,7 @@ def frame_decoder(in_channels: int, size: int, width: int, owner: str = "frame_d
     levels, _ = _levels(owner, size)
     channels = _channels(width, levels)
     blocks: list[nn.Module] = []
-    for cin, cout in zip(channels, channels[1:] + [width]):
+    for cin, cout in zip(channels, [*channels[1:], width]):
         blocks += [
             nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1),
             nn.GroupNorm(min(8, cout), cout),

@@ -3,16 +3,13 @@
 Each family module lists its public names in ``__all__``; this package re-exports them all.
 """
 
-from . import color, geometric, temporal
-from .color import *  # noqa: F401,F403
-from .geometric import *  # noqa: F401,F403
-from .temporal import *  # noqa: F401,F403
-from . import mix
-from .mix import *  # noqa: F401,F403
-from . import randaugment
-from .randaugment import *  # noqa: F401,F403
-from . import synthesize
-from .synthesize import *  # noqa: F401,F403
+from . import color, geometric, mix, randaugment, synthesize, temporal
+from .color import *
+from .geometric import *
+from .mix import *
+from .randaugment import *
+from .synthesize import *
+from .temporal import *
 
 __all__ = [*temporal.__all__, *geometric.__all__, *color.__all__]
 __all__ += randaugment.__all__

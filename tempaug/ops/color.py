@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -28,27 +29,27 @@ from torch import Tensor
 from ..core import rng
 from ..core.errors import InvalidArgumentError, ShapeError
 from ..core.params import Params
-from ..core.transform import P, FrameTransform, Shape, Transform
+from ..core.transform import FrameTransform, P, Shape, Transform
 from ..core.validation import check_range
 from ..core.vary import check_vary, draw_over_time
 from ..functional import color as kernels
 
 __all__ = [
     "ColorJitter",
-    "Grayscale",
-    "GaussianBlur",
-    "Normalize",
-    "Denormalize",
-    "ToFloat",
-    "ToUint8",
-    "TubeErase",
     "ColorJitterParams",
-    "GrayscaleParams",
-    "GaussianBlurParams",
-    "NormalizeParams",
+    "Denormalize",
     "DenormalizeParams",
+    "GaussianBlur",
+    "GaussianBlurParams",
+    "Grayscale",
+    "GrayscaleParams",
+    "Normalize",
+    "NormalizeParams",
+    "ToFloat",
     "ToFloatParams",
+    "ToUint8",
     "ToUint8Params",
+    "TubeErase",
     "TubeEraseParams",
 ]
 

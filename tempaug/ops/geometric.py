@@ -32,15 +32,15 @@ from ..core.vary import check_vary, draw_over_time
 from ..functional.geometric import affine_matrix, box_matrix, flip_matrix
 
 __all__ = [
-    "RandomResizedCrop",
-    "RandomCrop",
     "CenterCrop",
-    "Resize",
-    "HorizontalFlip",
-    "VerticalFlip",
-    "RandomAffine",
     "CropParams",
+    "HorizontalFlip",
+    "RandomAffine",
     "RandomAffineParams",
+    "RandomCrop",
+    "RandomResizedCrop",
+    "Resize",
+    "VerticalFlip",
 ]
 
 

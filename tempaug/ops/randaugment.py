@@ -48,13 +48,13 @@ from torch import Tensor
 
 from ..core import rng
 from ..core.errors import InvalidArgumentError, ShapeError
+from ..core.moves import move_in_space, move_in_time
 from ..core.params import Params
+from ..core.sample import Targets
 from ..core.transform import Shape, Transform, apply_select
 from ..core.validation import check_choice, check_int
 from ..core.vary import check_vary, draw_over_time
 from ..functional import color as color_kernels
-from ..core.moves import move_in_space, move_in_time
-from ..core.sample import Targets
 from ..functional.geometric import SpaceMap, affine_matrix, flip_matrix, identity_matrix, warp
 from ..functional.temporal import (
     apply_map,

@@ -15,7 +15,8 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -35,21 +36,21 @@ from ..functional.temporal import (
 )
 
 __all__ = [
-    "TemporalReverse",
-    "TemporalCrop",
-    "TemporalSubsample",
-    "SpeedJitter",
-    "FrameInterpolate",
     "FrameDrop",
-    "FrameDuplicate",
-    "TimeWarp",
-    "TemporalReverseParams",
-    "TemporalCropParams",
-    "TemporalSubsampleParams",
-    "SpeedJitterParams",
-    "FrameInterpolateParams",
     "FrameDropParams",
+    "FrameDuplicate",
     "FrameDuplicateParams",
+    "FrameInterpolate",
+    "FrameInterpolateParams",
+    "SpeedJitter",
+    "SpeedJitterParams",
+    "TemporalCrop",
+    "TemporalCropParams",
+    "TemporalReverse",
+    "TemporalReverseParams",
+    "TemporalSubsample",
+    "TemporalSubsampleParams",
+    "TimeWarp",
     "TimeWarpParams",
 ]
 

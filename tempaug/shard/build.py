@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.version import __version__
 from ..core.errors import InvalidInputError
 from ..core.progress import Progress, format_bytes, format_duration
 from ..core.registry import load
+from ..core.version import __version__
 from ..io.shard_index import FAILURES_NAME, INDEX_NAME, DatasetIndex, ShardEntry, read_index, shard_name, write_atomic
 from .config import BuildConfig
 from .engines import make_engine

@@ -48,7 +48,7 @@ def parse_size(text: str | int | None) -> int | tuple[int, int] | None:
         >>> parse_size("128"), parse_size("112x160"), parse_size(None)
         (128, (112, 160), None)
     """
-    if text is None or isinstance(text, int) and not isinstance(text, bool):
+    if text is None or (isinstance(text, int) and not isinstance(text, bool)):
         if isinstance(text, int) and text < 1:
             raise InvalidArgumentError(f"size must be >= 1, got {text}", "size")
         return text

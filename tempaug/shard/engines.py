@@ -108,7 +108,9 @@ class LocalEngine:
                     try:
                         result = future.result()
                     except BrokenProcessPool as err:
-                        raise EngineError(f"a build worker died ({err}); finished shards are kept, re-run to resume")
+                        raise EngineError(
+                            f"a build worker died ({err}); finished shards are kept, re-run to resume"
+                        ) from err
                     _drain(progress, on_samples)
                     yield result
         finally:

@@ -97,8 +97,8 @@ class ShardFile:
         self.dest = Path(dest)
         self.tmp = self.dest.with_name(self.dest.name + ".partial")
         self.dest.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.tmp, "wb")  # noqa: SIM115  closed in close()/abort()
-        self._tar = tarfile.open(fileobj=self._file, mode="w", format=tarfile.USTAR_FORMAT)  # noqa: SIM115
+        self._file = open(self.tmp, "wb")
+        self._tar = tarfile.open(fileobj=self._file, mode="w", format=tarfile.USTAR_FORMAT)
         self.samples = 0
         self.bytes = 0
         self.sha256: str | None = None
@@ -131,7 +131,7 @@ class ShardFile:
         self._file.close()
         self.tmp.unlink(missing_ok=True)
 
-    def __enter__(self) -> ShardFile:  # noqa: PYI034
+    def __enter__(self) -> ShardFile:
         return self
 
     def __exit__(
