@@ -319,6 +319,41 @@ def _segments_in(owner: str, raw: Any, batch: int, lifted: bool, fps: float | No
     return spans, labels, valid, tuple(names)
 
 
+#: Per-frame objects: (dims of one clip's tensor, its layout, the size of its last dim, the presence mask's layout).
+_OBJECTS = {
+    "boxes": (3, "T, N, 4", 4, "T, N"),
+    "keypoints": (4, "T, N, K, 2", 2, "T, N, K"),
+}
+
+
+def _objects(
+    owner: str, value: Any, key: str, present_key: str, lifted: bool, shape: tuple[int, ...]
+) -> tuple[Tensor, Tensor] | None:
+    """Per-frame objects (boxes or keypoints) as float32 with a leading batch dim, and their presence mask."""
+    raw = _field(value, key)
+    if raw is None:
+        return None
+    dims, layout, last, present_layout = _OBJECTS[key]
+    objects = _check_tensor(owner, key, raw, dims, lifted, shape)
+    b, t = (1, *shape[:1]) if lifted else shape[:2]
+    if objects.shape[:2] != (b, t) or objects.shape[-1] != last:
+        raise TargetsError(
+            f"{owner}: {key} of shape {tuple(raw.shape)} do not fit the video of shape {shape}: expected "
+            f"({'' if lifted else f'{b}, '}{layout.replace('T', str(t), 1)})"
+        )
+    objects = objects.to(torch.float32)
+    present_raw = _field(value, present_key)
+    if present_raw is None:
+        return objects, torch.ones(objects.shape[:-1], dtype=torch.bool, device=objects.device)
+    present = _check_tensor(owner, present_key, present_raw, dims - 1, lifted, shape).to(torch.bool)
+    if present.shape != objects.shape[:-1]:
+        raise TargetsError(
+            f"{owner}: {present_key} of shape {tuple(present_raw.shape)} does not match {key} of shape "
+            f"{tuple(raw.shape)} (expected ({present_layout}))"
+        )
+    return objects, present
+
+
 def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
     """Split a tensor, :class:`Sample` or dict into a (B,T,C,H,W) batch, its :class:`Targets` and its :class:`Form`.
 
@@ -394,57 +429,24 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
             raise TargetsError(f"{owner}: label has {label.shape[0]} rows but the video of shape {shape} has {b} samples")
 
     boxes = box_valid = None
-    raw = _field(value, "boxes")
-    if raw is not None:
-        boxes = _check_tensor(owner, "boxes", raw, 3, lifted, shape)
-        if boxes.shape[:2] != (b, t) or boxes.shape[-1] != 4:
-            raise TargetsError(
-                f"{owner}: boxes of shape {tuple(raw.shape)} do not fit the video of shape {shape}: expected "
-                f"({'' if lifted else f'{b}, '}{t}, N, 4)"
-            )
-        if not boxes.is_floating_point():
-            boxes = boxes.to(torch.float32)
-        boxes = convert_boxes(boxes.to(torch.float32), box_format, "xyxy")
+    found = _objects(owner, value, "boxes", "box_valid", lifted, shape)
+    if found is not None:
+        boxes, box_valid = found
+        boxes = convert_boxes(boxes, box_format, "xyxy")
         if bool((boxes[..., 2] < boxes[..., 0]).any() or (boxes[..., 3] < boxes[..., 1]).any()):
             raise TargetsError(f"{owner}: boxes must have x1 >= x0 and y1 >= y0 (format {box_format!r})")
-        vraw = _field(value, "box_valid")
-        if vraw is None:
-            box_valid = torch.ones(boxes.shape[:3], dtype=torch.bool, device=device)
-        else:
-            box_valid = _check_tensor(owner, "box_valid", vraw, 2, lifted, shape).to(torch.bool)
-            if box_valid.shape != boxes.shape[:3]:
-                raise TargetsError(
-                    f"{owner}: box_valid of shape {tuple(vraw.shape)} does not match boxes of shape {tuple(raw.shape)}"
-                )
         outside = box_valid & (
             (boxes[..., 2] <= 0) | (boxes[..., 3] <= 0) | (boxes[..., 0] >= w) | (boxes[..., 1] >= h)
         )
         if bool(outside.any()):
             raise TargetsError(
-                f"{owner}: boxes of shape {tuple(raw.shape)} hold {int(outside.sum())} valid box(es) entirely outside "
-                f"the {w}x{h} frame; mark absent objects with box_valid=False"
+                f"{owner}: boxes of shape {tuple(_field(value, 'boxes').shape)} hold {int(outside.sum())} valid "
+                f"box(es) entirely outside the {w}x{h} frame; mark absent objects with box_valid=False"
             )
-
     keypoints = keypoint_visible = None
-    raw = _field(value, "keypoints")
-    if raw is not None:
-        keypoints = _check_tensor(owner, "keypoints", raw, 4, lifted, shape)
-        if keypoints.shape[:2] != (b, t) or keypoints.shape[-1] != 2:
-            raise TargetsError(
-                f"{owner}: keypoints of shape {tuple(raw.shape)} do not fit the video of shape {shape}: expected "
-                f"({'' if lifted else f'{b}, '}{t}, N, K, 2)"
-            )
-        keypoints = keypoints.to(torch.float32)
-        vraw = _field(value, "keypoint_visible")
-        if vraw is None:
-            keypoint_visible = torch.ones(keypoints.shape[:4], dtype=torch.bool, device=device)
-        else:
-            keypoint_visible = _check_tensor(owner, "keypoint_visible", vraw, 3, lifted, shape).to(torch.bool)
-            if keypoint_visible.shape != keypoints.shape[:4]:
-                raise TargetsError(
-                    f"{owner}: keypoint_visible of shape {tuple(vraw.shape)} does not match keypoints of shape "
-                    f"{tuple(raw.shape)}"
-                )
+    found = _objects(owner, value, "keypoints", "keypoint_visible", lifted, shape)
+    if found is not None:
+        keypoints, keypoint_visible = found
 
     mask = None
     raw = _field(value, "mask")

@@ -45,6 +45,7 @@ __all__ = [
     "grid_warp",
     "identity_matrix",
     "matrix_boxes",
+    "sample_grid",
     "warp",
 ]
 
@@ -241,6 +242,37 @@ def crop_resize(
     return out
 
 
+def sample_grid(
+    matrix: Tensor, size: tuple[int, int], source: tuple[int, int], frames: int
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Where each output pixel of ``size`` (H', W') reads a ``source`` (H, W) frame under maps (B, T', 3, 3).
+
+    Returns the source positions in pixel centres, x and y (B, T', H'*W'), and the matching
+    ``grid_sample`` grid (B*frames, H', W', 2) for ``align_corners=False``.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.geometric import identity_matrix, sample_grid
+        >>> px, py, grid = sample_grid(identity_matrix(1), (1, 2), (1, 2), frames=3)
+        >>> px.tolist(), tuple(grid.shape)
+        ([[[0.0, 1.0]]], (3, 1, 2, 2))
+    """
+    oh, ow = size
+    h, w = source
+    device = matrix.device
+    ys, xs = torch.meshgrid(
+        torch.arange(oh, dtype=torch.float32, device=device),
+        torch.arange(ow, dtype=torch.float32, device=device),
+        indexing="ij",
+    )
+    points = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1).view(1, 1, oh * ow, 3)
+    src = points @ matrix.to(torch.float32).transpose(-1, -2)  # (B, T', oh*ow, 3)
+    px, py = src[..., 0], src[..., 1]
+    grid = torch.stack([(2 * px + 1) / w - 1, (2 * py + 1) / h - 1], dim=-1)
+    b = matrix.shape[0]
+    return px, py, grid.expand(b, frames, oh * ow, 2).reshape(b * frames, oh, ow, 2)
+
+
 def grid_warp(x: Tensor, matrix: Tensor, size: tuple[int, int], fill: float = 0.0) -> Tensor:
     """Warp a (B,T,C,H,W) batch with (B, T', 3, 3) output-to-input maps in one ``grid_sample`` over B*T frames.
 
@@ -260,17 +292,7 @@ def grid_warp(x: Tensor, matrix: Tensor, size: tuple[int, int], fill: float = 0.
     """
     b, t, c, h, w = x.shape
     oh, ow = size
-    device = x.device
-    ys, xs = torch.meshgrid(
-        torch.arange(oh, dtype=torch.float32, device=device),
-        torch.arange(ow, dtype=torch.float32, device=device),
-        indexing="ij",
-    )
-    points = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1).view(1, 1, oh * ow, 3)
-    src = points @ matrix.to(device=device, dtype=torch.float32).transpose(-1, -2)  # (B, T', oh*ow, 3)
-    px, py = src[..., 0], src[..., 1]
-    grid = torch.stack([(2 * px + 1) / w - 1, (2 * py + 1) / h - 1], dim=-1)
-    grid = grid.expand(b, t, oh * ow, 2).reshape(b * t, oh, ow, 2)
+    px, py, grid = sample_grid(matrix.to(x.device), size, (h, w), t)
     # share of each output pixel that lies on the frame: 1 within the extent, fading to 0 one pixel beyond it
     inside_x = (torch.minimum(px + 0.5, (w - 0.5) - px) + 1.0).clamp_(0.0, 1.0)
     inside_y = (torch.minimum(py + 0.5, (h - 0.5) - py) + 1.0).clamp_(0.0, 1.0)

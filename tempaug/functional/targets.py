@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .geometric import sample_grid
 from .temporal import TimeMap
 
 __all__ = [
@@ -236,17 +237,7 @@ def warp_mask(mask: Tensor, matrix: Tensor, size: tuple[int, int]) -> Tensor:
     oh, ow = size
     if b == 0 or t == 0 or m == 0:
         return mask.new_zeros((b, t, m, oh, ow))
-    device = mask.device
-    ys, xs = torch.meshgrid(
-        torch.arange(oh, dtype=torch.float32, device=device),
-        torch.arange(ow, dtype=torch.float32, device=device),
-        indexing="ij",
-    )
-    pts = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1).view(1, 1, oh * ow, 3)
-    src = pts @ matrix.to(device=device, dtype=torch.float32).transpose(-1, -2)
-    px, py = src[..., 0], src[..., 1]
-    grid = torch.stack([(2 * px + 1) / w - 1, (2 * py + 1) / h - 1], dim=-1)
-    grid = grid.expand(b, t, oh * ow, 2).reshape(b * t, oh, ow, 2)
+    _, _, grid = sample_grid(matrix.to(mask.device), size, (h, w), t)
     integer = not mask.is_floating_point()
     if integer:  # float32 holds every id of a mask up to int16 exactly; wider ids go through float64
         compute = torch.float64 if mask.dtype in (torch.int32, torch.int64) else torch.float32
