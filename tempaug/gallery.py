@@ -427,8 +427,8 @@ def render(entry: Entry, out: Path, fps: float = 6.0) -> dict[str, Any]:
     inputs, outputs = [], []
     if entry.batch:
         for clips, labels in (mnist_clips(2, digits=1), natural_clips(2)):
-            out, params = transform(Sample(video=clips, label=labels), generator=generator, return_params=True)
-            mixed, new_labels = out.video, out.label
+            result, params = transform(Sample(video=clips, label=labels), generator=generator, return_params=True)
+            mixed, new_labels = result.video, result.label
             inputs += list(clips)
             outputs += list(mixed)
             changed = ["yes" if a else "no" for a in params.applied.tolist()]
@@ -514,6 +514,7 @@ def render_targets(out: Path, fps: float = 4.0, seed: int = 3) -> Path:
     panels = []
     for s in (sample, result):
         t = s.video.shape[0]
+        assert s.boxes is not None  # ball_sample() gives the ball's box on every frame, and the ops keep boxes
         drawn = _shown(draw_boxes(s.video, s.boxes, s.box_valid))
         panels.append(torch.cat([drawn, _captions(_segment_names(s.segments, t), SIZE)], dim=-2))
     t = max(p.shape[0] for p in panels)
