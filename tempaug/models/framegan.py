@@ -56,6 +56,16 @@ class FrameGenerator(nn.Module):
         (torch.Size([2, 1, 32, 32]), True)
     """
 
+    num_classes: int
+    in_channels: int
+    z_dim: int
+    size: int
+    first_channels: int
+    side: int
+    embed: nn.Embedding
+    project: nn.Linear
+    decoder: nn.Sequential
+
     def __init__(
         self, num_classes: int, in_channels: int = 1, z_dim: int = 32, size: int = 64, width: int = 32
     ) -> None:
@@ -100,6 +110,14 @@ class FrameDiscriminator(nn.Module):
         >>> logit.shape, aux.shape
         (torch.Size([2]), torch.Size([2, 10]))
     """
+
+    num_classes: int
+    in_channels: int
+    size: int
+    frames: nn.Sequential
+    real_fake: nn.Linear
+    embed: nn.Embedding
+    aux: nn.Linear
 
     def __init__(
         self, num_classes: int, in_channels: int = 1, hidden: int = 128, width: int = 32, size: int = 64
@@ -157,6 +175,11 @@ class FrameGAN(ConditionalGAN):
     """
 
     kind = "framegan"
+
+    generator: FrameGenerator
+    discriminator: FrameDiscriminator
+    in_channels: int
+    size: int
 
     def __init__(
         self,

@@ -233,6 +233,18 @@ class RCGenerator(nn.Module):
         (torch.Size([2, 5, 1, 32, 32]), True)
     """
 
+    num_classes: int
+    in_channels: int
+    z_dim: int
+    size: int
+    side: int
+    first_channels: int
+    embed: nn.Embedding
+    init_state: nn.Linear
+    rnn: nn.GRU
+    project: nn.Linear
+    decoder: nn.Sequential
+
     def __init__(
         self,
         num_classes: int,
@@ -306,6 +318,15 @@ class RCDiscriminator(nn.Module):
         >>> logit.shape, aux.shape
         (torch.Size([2]), torch.Size([2, 10]))
     """
+
+    num_classes: int
+    in_channels: int
+    size: int
+    frames: nn.Sequential
+    rnn: nn.GRU
+    real_fake: nn.Linear
+    embed: nn.Embedding
+    aux: nn.Linear
 
     def __init__(
         self, num_classes: int, in_channels: int = 1, hidden: int = 128, width: int = 32, size: int = 64
@@ -499,6 +520,13 @@ class RCGAN(ConditionalGAN):
     """
 
     kind = "rcgan"
+
+    generator: RCGenerator
+    discriminator: RCDiscriminator
+    in_channels: int
+    length: int
+    size: int
+    temporal_weight: float
 
     def __init__(
         self,

@@ -48,6 +48,10 @@ class ConvLSTMCell(nn.Module):
         (torch.Size([2, 8, 16, 16]), torch.Size([2, 8, 16, 16]))
     """
 
+    in_channels: int
+    hidden_channels: int
+    gates: nn.Conv2d
+
     def __init__(self, in_channels: int, hidden_channels: int, kernel: int = 3) -> None:
         super().__init__()
         _check_int("ConvLSTMCell", "in_channels", in_channels)
@@ -58,9 +62,11 @@ class ConvLSTMCell(nn.Module):
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
         self.gates = nn.Conv2d(in_channels + hidden_channels, 4 * hidden_channels, kernel, padding=kernel // 2)
+        bias = self.gates.bias
+        assert bias is not None  # nn.Conv2d has a bias unless built with bias=False
         with torch.no_grad():  # forget-gate bias 1: remember by default at the start of training
-            self.gates.bias.zero_()
-            self.gates.bias[hidden_channels : 2 * hidden_channels].fill_(1.0)
+            bias.zero_()
+            bias[hidden_channels : 2 * hidden_channels].fill_(1.0)
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         """Step the cell on ``x`` (B, in_channels, H, W); returns the new ``(h, c)``, each (B, hidden, H, W)."""
@@ -101,6 +107,16 @@ class Seq2Seq(nn.Module):
     """
 
     kind = "seq2seq"
+
+    in_channels: int
+    hidden: tuple[int, ...]
+    context: int
+    horizon: int
+    downsample: int
+    stem: nn.Sequential
+    encoder: nn.ModuleList
+    forecaster: nn.ModuleList
+    head: nn.Sequential
 
     def __init__(
         self,
@@ -183,15 +199,17 @@ class Seq2Seq(nn.Module):
         for t in range(feats.shape[1]):
             x = feats[:, t]
             for i, cell in enumerate(self.encoder):
-                states[i] = cell(x, states[i])
-                x = states[i][0]
+                state: tuple[Tensor, Tensor] = cell(x, states[i])
+                states[i] = state
+                x = state[0]
         frame = context[:, -1]
         preds = []
         for _ in range(horizon):
             x = self.stem(frame)
             for i, cell in enumerate(self.forecaster):
-                states[i] = cell(x, states[i])
-                x = states[i][0]
+                state = cell(x, states[i])
+                states[i] = state
+                x = state[0]
             hs = torch.cat([s[0] for s in states if s is not None], dim=1)
             logits = self.head(hs)
             frame = torch.sigmoid(logits)

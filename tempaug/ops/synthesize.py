@@ -48,7 +48,7 @@ from ..core.params import Params
 from ..core.sample import Targets
 from ..core.transform import Shape, Transform
 from ..core.validation import check_choice
-from ..models import build_from_config, load_checkpoint
+from ..models import RCGAN, CheckpointError, build_from_config, load_checkpoint
 from .mix import check_batch_labels
 
 __all__ = ["Synthesize", "SynthesizeParams"]
@@ -71,7 +71,7 @@ class SynthesizeParams(Params):
     condition: Tensor
 
 
-def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
+def load_generator(source: str | os.PathLike[str] | nn.Module) -> RCGAN:
     """An RCGAN from a checkpoint path (a ``last.pt`` or the run folder holding it), or the model given.
 
     Raises:
@@ -86,7 +86,7 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
         tempaug.models.checkpoint.CheckpointError: no checkpoint at /no/such/run
     """
     if isinstance(source, nn.Module):
-        if not all(hasattr(source, a) for a in ("generator", "num_classes", "in_channels", "size")):
+        if not isinstance(source, RCGAN):
             raise InvalidArgumentError(
                 f"Synthesize: generator must be an RCGAN (or its checkpoint path), got a {type(source).__name__}",
                 arg="generator",
@@ -100,6 +100,8 @@ def load_generator(source: str | os.PathLike[str] | nn.Module) -> nn.Module:
     if not shape:
         raise InvalidArgumentError(f"Synthesize: {path} does not record its model's shape", arg="generator")
     model = build_from_config(ckpt["config"], **shape)
+    if not isinstance(model, RCGAN):
+        raise CheckpointError(f"{path}: its config builds a {type(model).__name__}, not an RCGAN")
     model.load_state_dict(ckpt["model"])
     return model.eval()
 
@@ -181,7 +183,7 @@ class Synthesize(Transform[SynthesizeParams]):
         self.value_range = (float(pair[0]), float(pair[1]))
         self._model = load_generator(generator)
         self.generator = generator if not isinstance(generator, nn.Module) else None
-        self._on: dict[str, nn.Module] = {}
+        self._on: dict[str, RCGAN] = {}
 
     # ------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -221,7 +223,7 @@ class Synthesize(Transform[SynthesizeParams]):
         """The generator's number of classes."""
         return int(self._model.num_classes)
 
-    def model_on(self, device: torch.device) -> nn.Module:
+    def model_on(self, device: torch.device) -> RCGAN:
         """The generator on ``device`` (moved once per device, kept in eval mode)."""
         key = str(device)
         if key not in self._on:
@@ -380,7 +382,7 @@ def _label_like(labels: Tensor, classes: Tensor, num_classes: int) -> Tensor:
     return F.one_hot(classes, num_classes).to(labels.dtype)
 
 
-def _copy_to(model: nn.Module, device: torch.device) -> nn.Module:
+def _copy_to(model: RCGAN, device: torch.device) -> RCGAN:
     import copy
 
     return copy.deepcopy(model).to(device)

@@ -123,15 +123,15 @@ def list_inputs(cfg: BuildConfig) -> Listing:
     entries = read_manifest(path)
     if not entries:
         raise InvalidInputError(f"manifest {str(path)!r} lists no video")
-    inputs: dict[str, list[Input]] = {}
+    by_split: dict[str, list[Input]] = {}
     for entry in entries:
         meta = dict(entry.meta)
         split = str(meta.pop("split", "") or cfg.split)
         if not split.replace("_", "").isalnum():
             raise InvalidInputError(f"{path}, line {entry.line}: split must be letters, digits or '_', got {split!r}")
-        items = inputs.setdefault(split, [])
+        items = by_split.setdefault(split, [])
         items.append(Input(split, len(items), str(entry.path), entry.label, meta))
-    return _with_synthetic(Listing(inputs), cfg)
+    return _with_synthetic(Listing(by_split), cfg)
 
 
 #: The split synthetic clips are added to.
