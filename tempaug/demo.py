@@ -18,8 +18,10 @@ from pathlib import Path
 
 import torch
 
-from . import (
-    Compose,
+from . import Compose, save
+from .datasets.synthetic import clock_clip
+from .io.preview import clip_grid, save_gif
+from .ops.temporal import (
     FrameDrop,
     FrameDuplicate,
     FrameInterpolate,
@@ -28,10 +30,7 @@ from . import (
     TemporalReverse,
     TemporalSubsample,
     TimeWarp,
-    save,
 )
-from .datasets.synthetic import clock_clip
-from .io.preview import clip_grid, save_gif
 
 __all__ = ["demo_pipelines", "main"]
 

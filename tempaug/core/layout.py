@@ -115,7 +115,7 @@ def batch_shape(shape: Sequence[int], where: str) -> tuple[int, int, int, int, i
         raise ShapeError(f"{where}: negative size in shape {shape}")
     if shape[1] == 0:
         raise ShapeError(f"{where}: the clip has no frames (shape {shape})")
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 def check_clip(x: Any, where: str) -> None:

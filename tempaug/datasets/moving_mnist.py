@@ -132,12 +132,12 @@ class MovingMNIST:
             if hit.any():
                 p = np.clip(p, 0.0, 1.0)
                 if self.stochastic:
-                    bounced = hit.any(axis=1)
+                    bounced = hit.any(axis=1, keepdims=True)  # (D, 1)
                     angle = rng.random(d) * 2 * math.pi
                     fresh = np.stack([np.sin(angle), np.cos(angle)], axis=1)
                     # away from every wall touched: +|v| off the low wall, -|v| off the high wall
                     fresh = np.where(low, np.abs(fresh), np.where(high, -np.abs(fresh), fresh))
-                    v = np.where(bounced[:, None], fresh, v)
+                    v = np.where(bounced, fresh, v)
                 else:
                     v = np.where(hit, -v, v)
         room = self.size - DIGIT_SIZE

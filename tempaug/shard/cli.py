@@ -24,7 +24,7 @@ from .verify import verify_main
 __all__ = ["main", "parser"]
 
 
-def _build_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _build_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "build",
         help="write a dataset as WebDataset shards (default: Moving MNIST train/val/test in ./data/mmnist)",

@@ -66,15 +66,19 @@ def pick_samples(shards: list[ShardEntry], count: int, seed: int) -> dict[str, l
 
 def _read_records(path: Path, positions: list[int]) -> list[tuple[str, Record]]:
     """Decode the records at ``positions`` (sorted) of one shard, reading only their members."""
-    wanted, found, members = set(positions), [], {}
-    key, position = None, -1
+    wanted = set(positions)
+    found: list[tuple[str, Record]] = []
+    members: dict[str, bytes] = {}
+    key: str | None = None
+    position = -1
     try:
         with tarfile.open(path, "r:") as tar:
             for info in tar:
                 name_key, ext = split_name(info.name)
                 if name_key != key:
                     if position in wanted:
-                        found.append((key, decode_record(members, key=str(key))))
+                        assert key is not None  # position >= 0: the member names of this record gave its key
+                        found.append((key, decode_record(members, key=key)))
                     if len(found) == len(wanted):
                         break
                     key, position, members = name_key, position + 1, {}
@@ -83,7 +87,8 @@ def _read_records(path: Path, positions: list[int]) -> list[tuple[str, Record]]:
                     members[ext] = f.read() if f is not None else b""
             else:
                 if position in wanted:
-                    found.append((key, decode_record(members, key=str(key))))
+                    assert key is not None  # position >= 0: the member names of this record gave its key
+                    found.append((key, decode_record(members, key=key)))
     except tarfile.TarError as err:
         raise InvalidInputError(f"preview: {path} is not a readable tar ({err}); run verify") from None
     if len(found) != len(wanted):

@@ -22,7 +22,7 @@ import json
 import statistics
 import tarfile
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,7 +155,7 @@ class DatasetStats:
         return out
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     """Columns left-aligned first, right-aligned after."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
@@ -250,12 +250,16 @@ def _count(stats: DatasetStats, split: SplitStats, meta: dict[str, Any]) -> None
     if isinstance(size, list) and len(size) == 2:
         stats.sizes[(size[0], size[1])] += 1
     for counter, key in ((stats.lengths, "length"), (stats.channels, "channels"), (stats.formats, "format")):
-        value = meta.get(key)
-        if isinstance(value, Hashable) and value is not None:
-            counter[value] += 1
-    for counter, key in ((stats.crfs, "crf"), (stats.fps, "fps"), (stats.copies, "copy")):
+        _tally(counter, meta.get(key))
+    for numbers, key in ((stats.crfs, "crf"), (stats.fps, "fps"), (stats.copies, "copy")):
         if isinstance(meta.get(key), (int, float)):
-            counter[meta[key]] += 1
+            numbers[meta[key]] += 1
+
+
+def _tally(counter: Counter[Any], value: object) -> None:
+    """Count a json value as it was written; None and unhashable values (lists, objects) are not counted."""
+    if isinstance(value, Hashable) and value is not None:
+        counter[value] += 1
 
 
 def _read_shard(stats: DatasetStats, split: SplitStats, path: Path) -> None:
