@@ -329,31 +329,6 @@ class Synthesize(Transform[SynthesizeParams]):
         lo, hi = self.value_range
         return (lo + fake * (hi - lo)).to(like.dtype)
 
-    def _mix(self, x: Tensor, labels: Tensor, params: SynthesizeParams) -> tuple[Tensor, Tensor]:
-        check_batch_labels(self.name, labels, x.shape, self.num_classes)
-        idx = params.applied.nonzero().squeeze(1).to(x.device)
-        if idx.numel() == 0:
-            return x, labels
-        own = _own_classes(labels).to(x.device)
-        condition = params.condition.to(x.device)
-        classes = torch.where(condition >= 0, condition, own)[idx]
-        fake = self.generate(classes, params.seeds[idx.cpu()].cpu(), x)
-        label_idx = idx.to(labels.device)
-        # a clip generated for the sample's own label keeps the sample's label row (soft or not) as it is
-        varied = condition[idx] >= 0
-        new_labels = torch.where(
-            varied.to(labels.device).view(-1, *([1] * (labels.dim() - 1))),
-            _label_like(labels, classes, self.num_classes).to(labels.device),
-            labels[label_idx],
-        )
-        if self.mode == "append":
-            return torch.cat([x, fake]), torch.cat([labels, new_labels])
-        out = x.clone()
-        out[idx] = fake
-        relabelled = labels.clone()
-        relabelled[label_idx] = new_labels
-        return out, relabelled
-
     @property
     def grows_batch(self) -> bool:
         """True in ``append`` mode: the batch comes out larger, so nothing may follow it in a pipeline."""
