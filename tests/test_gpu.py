@@ -89,3 +89,40 @@ def test_spatial_apply_on_cuda_stays_on_device_without_host_sync(name: str, dtyp
     # the CPU path resizes with antialiasing, the device path with grid_sample: close, not equal
     tolerance = 255 * 0.1 if dtype == torch.uint8 else 0.1  # measured on the CPU with grid_sample forced: <= 0.05
     assert (out.cpu().float() - expected.float()).abs().mean() < tolerance
+
+
+def _sample_batch(device: str) -> tempaug.Sample:
+    g = torch.Generator().manual_seed(1)
+    b, t = 4, 8
+    boxes = torch.tensor([[2.0, 2.0, 10.0, 12.0], [8.0, 4.0, 14.0, 15.0]]).expand(b, t, 2, 4)
+    return tempaug.Sample(
+        video=torch.rand(b, t, 3, 16, 16, generator=g).to(device),
+        label=torch.tensor([0, 1, 2, 1], device=device),
+        boxes=boxes.to(device),
+        keypoints=(torch.rand(b, t, 2, 3, 2, generator=g) * 16).to(device),
+        mask=torch.randint(0, 4, (b, t, 1, 16, 16), generator=g).to(device),
+        segments=[[(1, 5, "a")], [(0, 8, "b")], [], [(2, 3, "a")]],
+    )
+
+
+@cuda
+def test_targets_move_on_cuda_as_on_the_cpu() -> None:
+    aug = tempaug.Compose(
+        [
+            tempaug.SpeedJitter((0.5, 2.0)),
+            tempaug.TemporalReverse(p=0.5),
+            tempaug.RandomResizedCrop(12),
+            tempaug.HorizontalFlip(p=0.5, swap={0: 2}),
+            tempaug.RandomAffine(15, p=0.5),
+            tempaug.CutMix(num_classes=3),
+        ]
+    )
+    expected, params = aug(_sample_batch("cpu"), generator=torch.Generator().manual_seed(0), return_params=True)
+    out = aug.apply(_sample_batch("cuda"), params.to("cuda"))
+    assert out.video.device.type == "cuda" and out.boxes.device.type == "cuda"
+    assert out.video.shape == expected.video.shape  # frames: the CPU's box path and CUDA's warp differ by design
+    assert torch.allclose(out.label.cpu(), expected.label)
+    assert torch.allclose(out.boxes.cpu(), expected.boxes, atol=1e-3)
+    assert torch.equal(out.box_valid.cpu(), expected.box_valid)
+    assert torch.equal(out.mask.cpu(), expected.mask)
+    assert out.segments == expected.segments
