@@ -1,4 +1,4 @@
-"""A batch of decoded samples: the clips stacked, the labels as int64, the metadata as a list.
+"""A batch of decoded samples: the clips stacked, the labels as int64 (or float soft rows), the metadata as a list.
 
 Example:
     >>> import torch
@@ -17,18 +17,22 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
-from ..core.errors import InvalidArgumentError, ShapeError
+from ..core.errors import DTypeError, InvalidArgumentError, ShapeError
+from ..core.sample import Sample as TargetSample
 
-__all__ = ["Batch", "Sample", "collate"]
+__all__ = ["Batch", "Sample", "collate", "stack_labels"]
 
-#: One decoded sample: the clip (what the per-clip transform returned), its label (-1: none) and its metadata.
-Sample = tuple[Tensor, int, dict[str, Any]]
+#: One decoded sample: the clip (what the per-clip transform returned), its label (-1: none; a float (K,) row when a
+#: per-clip transform that mixes made it soft) and its metadata.
+Sample = tuple[Tensor, Any, dict[str, Any]]
 
 
 class Batch(NamedTuple):
     """A batch: ``clips`` (B,T,C,H,W) (or what the transforms made of them), ``labels`` int64 (B,) with -1 for
-    an unlabelled clip, and ``meta``, one dict per clip holding the record's JSON plus ``__key__`` and
-    ``__url__`` (the shard it came from).
+    an unlabelled clip, or float (B, K) soft rows when a transform that mixes (a mixer, ``Synthesize``, a
+    ``Compose`` holding one) ran on the batch, and ``meta``, one dict per clip holding the record's JSON plus
+    ``__key__`` and ``__url__`` (the shard it came from); a clip a transform added to the batch
+    (``Synthesize(mode="append")``) has ``{"synthetic": True}``.
 
     Example:
         >>> import torch
@@ -42,6 +46,19 @@ class Batch(NamedTuple):
     labels: Tensor
     meta: list[dict[str, Any]]
 
+    def sample(self) -> TargetSample:
+        """The batch as a :class:`tempaug.Sample` (``video=clips``, ``label=labels``), the value ops take.
+
+        Example:
+            >>> import torch, tempaug
+            >>> from tempaug.data.batch import Batch
+            >>> batch = Batch(torch.rand(4, 2, 1, 8, 8), torch.tensor([0, 1, 2, 1]), [{}] * 4)
+            >>> out = tempaug.MixUp(num_classes=3)(batch.sample())
+            >>> out.video.shape, out.label.shape
+            (torch.Size([4, 2, 1, 8, 8]), torch.Size([4, 3]))
+        """
+        return TargetSample(video=self.clips, label=self.labels)
+
 
 def _mismatch(samples: Sequence[Sample]) -> str:
     """The keys and shapes of the first clips of each differing shape, for an error message."""
@@ -49,6 +66,46 @@ def _mismatch(samples: Sequence[Sample]) -> str:
     for clip, _, meta in samples:
         seen.setdefault(tuple(clip.shape), str(meta.get("__key__", "?")))
     return ", ".join(f"{key!r} {shape}" for shape, key in seen.items())
+
+
+def stack_labels(labels: Sequence[Any]) -> Tensor:
+    """The labels of one batch as a tensor: int64 (B,) for class indices (-1: none), float (B, K) when any is a
+    soft row (K,); class indices among soft rows become one-hot rows.
+
+    Raises:
+        ShapeError: soft rows of different lengths, or an unlabelled clip (-1) among soft rows.
+        DTypeError: a label that is neither an int nor a tensor.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.data.batch import stack_labels
+        >>> stack_labels([2, -1]).tolist()
+        [2, -1]
+        >>> stack_labels([torch.tensor([0.25, 0.75]), 0]).tolist()
+        [[0.25, 0.75], [1.0, 0.0]]
+    """
+    rows = [v for v in labels if isinstance(v, Tensor) and v.dim() == 1]
+    if not rows:
+        try:
+            return torch.tensor([int(v) for v in labels], dtype=torch.int64)
+        except (TypeError, ValueError):
+            kinds = sorted({type(v).__name__ for v in labels})
+            raise DTypeError(f"make_loader: labels must be ints or soft (K,) rows, got {kinds}") from None
+    widths = {int(r.shape[0]) for r in rows}
+    if len(widths) > 1:
+        raise ShapeError(f"make_loader: the soft labels of one batch differ in length: {sorted(widths)}")
+    k = widths.pop()
+    dtype = rows[0].dtype if rows[0].is_floating_point() else torch.float32
+    out = torch.zeros(len(labels), k, dtype=dtype)
+    for i, v in enumerate(labels):
+        if isinstance(v, Tensor) and v.dim() == 1:
+            out[i] = v.to(dtype)
+            continue
+        index = int(v)
+        if not 0 <= index < k:
+            raise ShapeError(f"make_loader: a batch mixes soft rows of {k} classes with the class index {index}")
+        out[i, index] = 1.0
+    return out
 
 
 def collate(samples: Sequence[Sample]) -> Batch:
@@ -78,4 +135,4 @@ def collate(samples: Sequence[Sample]) -> Batch:
                 "transform that makes every clip one size, e.g. Compose([TemporalCrop(16), Resize((112, 112))])"
             ) from None
         raise
-    return Batch(stacked, torch.tensor(labels, dtype=torch.int64), list(meta))
+    return Batch(stacked, stack_labels(labels), list(meta))

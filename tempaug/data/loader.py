@@ -1,5 +1,9 @@
 """``make_loader``: shards in, batches of (clips, labels, meta) out, augmented in the workers and on the device.
 
+A transform that mixes or makes clips with their labels (a mixer, ``Synthesize``, a ``Compose`` holding one) runs
+on ``Sample(video=clips, label=labels)``, and the labels it returns (soft (B, K) rows for a mixer) are the
+batch's; any other callable runs on the bare clips, as it always did.
+
 Example:
     >>> import tempfile, torch, webdataset as wds
     >>> from tempaug.data import make_loader
@@ -22,15 +26,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
-from torch import Tensor
 from torch.utils.data import DataLoader
 
-from ..core.errors import DTypeError, InvalidArgumentError
+from ..core.errors import DTypeError, InvalidArgumentError, InvalidInputError
+from ..core.sample import Sample
 from .batch import Batch
 from .pipeline import ShardDataset
 from .plan import ReadPlan, batches_per_epoch, derive_seed
 from .sources import Shard, ShardSource, resolve_shards
-from .stages import MAX_REASONS, Delivery
+from .stages import MAX_REASONS, Delivery, takes_labels
 
 __all__ = ["ShardLoader", "make_loader"]
 
@@ -66,7 +70,7 @@ class ShardLoader:
         self,
         plan: ReadPlan,
         num_workers: int = 0,
-        batch_transform: Callable[[Tensor], Tensor] | None = None,
+        batch_transform: Callable[[Any], Any] | None = None,
         device: torch.device | str = "cpu",
         pin_memory: bool = False,
         prefetch_factor: int | None = None,
@@ -124,6 +128,25 @@ class ShardLoader:
             **extra,
         )
 
+    @property
+    def _labelled(self) -> bool:
+        return self.batch_transform is not None and takes_labels(self.batch_transform)
+
+    def _mix(self, batch: Batch) -> Batch:
+        """Run a batch transform that takes labels on the batch as a Sample; keep its clips and labels."""
+        transform: Any = self.batch_transform
+        if batch.labels.dim() == 1 and bool((batch.labels < 0).any()):  # checked on the CPU, before the copy
+            keys = [m.get("__key__") for m, y in zip(batch.meta, batch.labels.tolist()) if y < 0]
+            raise InvalidInputError(
+                f"make_loader: batch_transform {transform.name} mixes or makes clips with their labels, but clips "
+                f"{keys[:3]} have no label (no cls member)"
+            )
+        clips = batch.clips.to(self.device, non_blocking=self.pin_memory)
+        labels = batch.labels.to(self.device, non_blocking=self.pin_memory)
+        out = transform(Sample(video=clips, label=labels))
+        meta = batch.meta + [{"synthetic": True} for _ in range(out.video.shape[0] - len(batch.meta))]
+        return Batch(out.video, out.label, meta)
+
     def _count(self, delivery: Delivery) -> None:
         if delivery.skipped:
             self.skipped += delivery.skipped
@@ -137,6 +160,9 @@ class ShardLoader:
                 self._count(delivery)
                 batch = delivery.batch
                 if batch is None:
+                    continue
+                if self._labelled:
+                    yield self._mix(batch)
                     continue
                 clips = batch.clips.to(self.device, non_blocking=self.pin_memory)
                 labels = batch.labels.to(self.device, non_blocking=self.pin_memory)
@@ -178,7 +204,7 @@ def _node(rank: int | None, world_size: int | None) -> tuple[int, int]:
 
 def make_loader(
     source: ShardSource,
-    transform: Callable[[Tensor], Tensor] | None = None,
+    transform: Callable[[Any], Any] | None = None,
     *,
     batch_size: int = 32,
     num_workers: int = 0,
@@ -192,7 +218,7 @@ def make_loader(
     world_size: int | None = None,
     on_error: str = "raise",
     drop_last: bool = False,
-    batch_transform: Callable[[Tensor], Tensor] | None = None,
+    batch_transform: Callable[[Any], Any] | None = None,
     device: torch.device | str = "cpu",
     pin_memory: bool | None = None,
     prefetch_factor: int | None = None,
@@ -208,7 +234,9 @@ def make_loader(
     Args:
         source: a dataset folder (its ``index.json`` lists the shards), a list of tar paths or URLs, or a brace
             pattern such as ``"data/train-{000000..000031}.tar"``.
-        transform: per-clip callable on a (T,C,H,W) tensor, run in the workers (e.g. a tempaug transform).
+        transform: per-clip callable on a (T,C,H,W) tensor, run in the workers (e.g. a tempaug transform). A
+            tempaug transform that takes labels (``Synthesize``) runs on ``Sample(video=clip, label=label)``
+            instead, and its label replaces the record's.
         batch_size: clips per batch.
         num_workers: DataLoader worker processes (0: read in this process).
         shuffle: shuffle buffer size in samples, applied to raw bytes before decoding; 0 keeps shard order.
@@ -224,7 +252,10 @@ def make_loader(
         on_error: ``"raise"`` at an unreadable shard or sample (the error names them), or ``"skip"`` it and
             count it in ``loader.skipped``.
         drop_last: drop each worker's last short batch.
-        batch_transform: callable on the (B,T,C,H,W) clips, run on ``device`` after collation.
+        batch_transform: callable on the (B,T,C,H,W) clips, run on ``device`` after collation. A tempaug
+            transform that mixes (a mixer, ``Synthesize``, a ``Compose`` holding one) runs on
+            ``Sample(video=clips, label=labels)`` instead: the batch gets its clips and labels (soft (B, K) rows
+            from a mixer), and every clip needs a label.
         device: where batches go (``"cuda"``, ...).
         pin_memory: pin batches before the copy; default: when ``device`` is a GPU.
         prefetch_factor: batches each worker prepares ahead (DataLoader's default when None).
@@ -259,7 +290,9 @@ def make_loader(
     if prefetch_factor is not None:
         _int_arg("prefetch_factor", prefetch_factor, 1)
     if resampled and epoch_length is None:
-        raise InvalidArgumentError("make_loader: resampled=True draws shards endlessly; give epoch_length", "epoch_length")
+        raise InvalidArgumentError(
+            "make_loader: resampled=True draws shards endlessly; give epoch_length", "epoch_length"
+        )
     if not resampled and epoch_length is not None:
         raise InvalidArgumentError("make_loader: epoch_length applies to resampled=True only", "epoch_length")
     if epoch_length is not None:

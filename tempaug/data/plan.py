@@ -22,8 +22,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
-
-from torch import Tensor
+from typing import Any
 
 from .sources import Shard
 
@@ -52,7 +51,7 @@ class ReadPlan:
     world_size: int = 1
     on_error: str = "raise"
     drop_last: bool = False
-    transform: Callable[[Tensor], Tensor] | None = None
+    transform: Callable[[Any], Any] | None = None
     decode_backend: str = "decord"
 
 

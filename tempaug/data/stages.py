@@ -37,10 +37,20 @@ import torch
 from torch import Tensor
 
 from ..core.errors import DTypeError, InvalidInputError
+from ..core.sample import Sample as TargetSample
+from ..core.transform import Transform
 from ..io.records import RecordError, decode_record, split_name
 from .batch import Batch, Sample, collate
 
-__all__ = ["ClipTransform", "Delivery", "SkipTally", "decode_samples", "deliver_batches", "read_samples"]
+__all__ = [
+    "ClipTransform",
+    "Delivery",
+    "SkipTally",
+    "decode_samples",
+    "deliver_batches",
+    "read_samples",
+    "takes_labels",
+]
 
 #: How many skip messages a tally keeps (the most recent).
 MAX_REASONS = 20
@@ -64,7 +74,7 @@ class SkipTally:
     def add(self, reason: str) -> None:
         """Count one skipped sample or broken stream."""
         self.count += 1
-        self.reasons = [*self.reasons[-(MAX_REASONS - 1):], reason]
+        self.reasons = [*self.reasons[-(MAX_REASONS - 1) :], reason]
 
     def take(self) -> tuple[int, tuple[str, ...]]:
         """The count and messages gathered since the last call, and start again from zero."""
@@ -88,6 +98,24 @@ class Delivery(NamedTuple):
     reasons: tuple[str, ...] = ()
 
 
+def takes_labels(fn: Any) -> bool:
+    """True when ``fn`` is a tempaug transform that mixes or makes clips together with their labels (a mixer,
+    ``Synthesize``, a ``Compose`` holding one, or a :class:`ClipTransform` running one): the loader then calls it
+    on ``Sample(video=..., label=...)`` instead of the bare clips.
+
+    Example:
+        >>> import tempaug
+        >>> from tempaug.data.stages import takes_labels
+        >>> takes_labels(tempaug.Compose([tempaug.HorizontalFlip(), tempaug.MixUp(num_classes=3)]))
+        True
+        >>> takes_labels(tempaug.HorizontalFlip()), takes_labels(lambda clips: clips)
+        (False, False)
+    """
+    if isinstance(fn, ClipTransform):
+        fn = fn.transform
+    return isinstance(fn, Transform) and bool(fn.mixes)
+
+
 class ClipTransform:
     """Runs a per-clip transform; with ``seed``, on a private torch RNG stream so the caller's RNG is untouched.
 
@@ -105,12 +133,12 @@ class ClipTransform:
         True
     """
 
-    def __init__(self, transform: Callable[[Tensor], Tensor], seed: int | None = None) -> None:
+    def __init__(self, transform: Callable[[Any], Any], seed: int | None = None) -> None:
         self.transform = transform
         self.state = None if seed is None else torch.Generator().manual_seed(seed).get_state()
 
-    def __call__(self, clip: Tensor) -> Tensor:
-        """The transformed clip."""
+    def __call__(self, clip: Any) -> Any:
+        """The transformed clip (or sample, for a transform that takes labels)."""
         if self.state is None:
             return self.transform(clip)
         outer = torch.get_rng_state()
@@ -128,9 +156,7 @@ def _fail(message: str, on_error: str, tally: SkipTally, error: type[Exception] 
     tally.add(message)
 
 
-def _read_shard(
-    url: str, expected: int | None, tally: SkipTally, on_error: str
-) -> Iterator[dict[str, Any]]:
+def _read_shard(url: str, expected: int | None, tally: SkipTally, on_error: str) -> Iterator[dict[str, Any]]:
     """The raw samples of one shard; returns how many it yielded."""
     from webdataset import gopen
     from webdataset.tariterators import tar_file_iterator
@@ -210,10 +236,14 @@ def decode_samples(
     samples: Iterable[Mapping[str, Any]],
     tally: SkipTally,
     on_error: str = "raise",
-    transform: Callable[[Tensor], Tensor] | None = None,
+    transform: Callable[[Any], Any] | None = None,
     backend: str = "decord",
 ) -> Iterator[Sample]:
     """Decoded ``(clip, label, meta)`` samples, the clip passed through ``transform`` when one is given.
+
+    A transform that takes labels (:func:`takes_labels`: ``Synthesize``, say) runs on
+    ``Sample(video=clip, label=label)`` and the label it gives back replaces the record's; any other callable
+    runs on the bare clip.
 
     ``meta`` is the record's JSON plus ``__key__`` and ``__url__``. A record whose JSON holds an integer label
     but which has no ``cls`` member was cut short and is unreadable.
@@ -225,6 +255,7 @@ def decode_samples(
         >>> list(decode_samples([bad], tally, on_error="skip")), tally.reasons
         ([], ["shard 'a.tar': record 'k': members ['pyd'] are not part of a tempaug record"])
     """
+    labelled = takes_labels(transform)
     for sample in samples:
         key, url = sample["__key__"], sample["__url__"]
         try:
@@ -239,10 +270,19 @@ def decode_samples(
             text = str(err) if isinstance(err, RecordError) else f"record {key!r}: {type(err).__name__}: {err}"
             _fail(f"shard {url!r}: {text}", on_error, tally, RecordError)
             continue
-        clip = record.clip
+        clip, label = record.clip, record.label
         if transform is not None:
             try:
-                clip = transform(clip)
+                if labelled:
+                    if label < 0:
+                        raise InvalidInputError(
+                            f"make_loader: the per-clip transform mixes or makes clips with their labels, but "
+                            f"record {key!r} of shard {url!r} has no label (no cls member)"
+                        )
+                    out = transform(TargetSample(video=clip, label=label))
+                    clip, label = out.video, out.label
+                else:
+                    clip = transform(clip)
             except Exception as err:
                 if hasattr(err, "add_note"):
                     err.add_note(f"(in the per-clip transform of record {key!r} of shard {url!r})")
@@ -251,7 +291,7 @@ def decode_samples(
                 raise DTypeError(
                     f"make_loader: the transform returned a {type(clip).__name__} for record {key!r}, expected a Tensor"
                 )
-        yield clip, record.label, {**record.meta, "__key__": key, "__url__": url}
+        yield clip, label, {**record.meta, "__key__": key, "__url__": url}
 
 
 def deliver_batches(
