@@ -85,8 +85,9 @@ class ShardDataset(IterableDataset):
             partial(read_samples, tally=tally, on_error=plan.on_error, expected=expected, max_empty=max_empty),
             shuffle,
             limit,
-            partial(decode_samples, tally=tally, on_error=plan.on_error, transform=transform,
-                    backend=plan.decode_backend),
+            partial(
+                decode_samples, tally=tally, on_error=plan.on_error, transform=transform, backend=plan.decode_backend
+            ),
             partial(deliver_batches, tally=tally, batch_size=plan.batch_size, drop_last=plan.drop_last),
         )
         yield from pipeline

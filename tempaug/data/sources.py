@@ -67,7 +67,7 @@ def _read_index(folder: Path) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise InvalidInputError(f"make_loader: {str(path)!r} is not valid JSON ({err})") from None
     if not isinstance(data, dict) or not isinstance(data.get("shards"), list):
-        raise InvalidInputError(f"make_loader: {str(path)!r} holds no \"shards\" list")
+        raise InvalidInputError(f'make_loader: {str(path)!r} holds no "shards" list')
     return data
 
 
@@ -77,10 +77,12 @@ def _index_entry(entry: Any, i: int, path: Path) -> tuple[str, str, int, int | N
         raise InvalidInputError(f"make_loader: {str(path)!r}: shards[{i}] is not an object")
     name, split, samples, size = entry.get("name"), entry.get("split"), entry.get("samples"), entry.get("bytes")
     if not isinstance(name, str) or not isinstance(split, str):
-        raise InvalidInputError(f"make_loader: {str(path)!r}: shards[{i}] needs string \"name\" and \"split\"")
+        raise InvalidInputError(f'make_loader: {str(path)!r}: shards[{i}] needs string "name" and "split"')
     parts = PurePosixPath(name).parts
     if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
-        raise InvalidInputError(f"make_loader: {str(path)!r}: shards[{i}] name {name!r} is not a path inside the folder")
+        raise InvalidInputError(
+            f"make_loader: {str(path)!r}: shards[{i}] name {name!r} is not a path inside the folder"
+        )
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
         raise InvalidInputError(f"make_loader: {str(path)!r}: shards[{i}] ({name}) has no sample count >= 0")
     return name, split, samples, size if isinstance(size, int) and not isinstance(size, bool) else None
