@@ -1,7 +1,9 @@
 """A small 3-D convolutional video classifier: the probe behind tempaug's experiments and metrics.
 
 Three strided 3-D convolutions with batch norm, global average pooling over time and space, and a linear head.
-It takes float (B,T,C,H,W) clips (tempaug's layout) and returns (B, num_classes) logits.
+It takes float (B,T,C,H,W) clips (tempaug's layout) and returns (B, num_classes) logits. :meth:`VideoClassifier.loss`
+is the cross-entropy against class indices (B,) or soft rows (B, num_classes), what ``python -m tempaug.train
+classifier`` minimises (so mixers' soft labels train it as they are).
 
 Example:
     >>> import torch
@@ -92,3 +94,35 @@ class VideoClassifier(nn.Module):
     def forward(self, clips: Tensor) -> Tensor:
         """Logits (B, num_classes) for float clips (B,T,C,H,W)."""
         return self.head(self.embed(clips))
+
+    def loss(self, clips: Tensor, labels: Tensor) -> tuple[Tensor, dict[str, float]]:
+        """Cross-entropy of the logits of float clips (B,T,C,H,W) against ``labels``: class indices (B,) or soft
+        rows (B, num_classes) (a mixer's, summing to 1); the terms hold the batch's accuracy against the arg-max
+        of the labels.
+
+        Raises:
+            ShapeError: labels that are neither (B,) nor (B, num_classes).
+
+        Example:
+            >>> import torch
+            >>> from tempaug.models.classifier import VideoClassifier
+            >>> model = VideoClassifier(3, width=4)
+            >>> clips = torch.rand(2, 4, 1, 8, 8)
+            >>> hard, _ = model.eval().loss(clips, torch.tensor([0, 2]))
+            >>> soft, terms = model.loss(clips, torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+            >>> bool(torch.isclose(hard, soft)), sorted(terms)
+            (True, ['accuracy'])
+        """
+        b = clips.shape[0]
+        soft = labels.dim() == 2 and labels.shape == (b, self.num_classes)
+        if not soft and labels.shape != (b,):
+            raise ShapeError(
+                f"VideoClassifier.loss: labels must be class indices ({b},) or soft rows ({b}, {self.num_classes}) "
+                f"for clips of shape {tuple(clips.shape)}, got {tuple(labels.shape)}"
+            )
+        logits = self(clips)
+        target = labels.to(logits.dtype) if soft else labels.long()
+        loss = F.cross_entropy(logits, target)
+        hard = labels.argmax(dim=1) if soft else labels
+        accuracy = (logits.detach().argmax(dim=1) == hard).float().mean()
+        return loss, {"accuracy": float(accuracy)}

@@ -8,6 +8,8 @@ Example:
     ('VideoVAE', 2, 3)
     >>> models.build("rcgan", channels=3, size=16, length=6, num_classes=4, width=8).num_classes
     4
+    >>> type(models.build("classifier", channels=1, size=32, num_classes=10)).__name__
+    'VideoClassifier'
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from torch import nn
 
 from ..core.errors import InvalidArgumentError
 from .checkpoint import CheckpointError, load_checkpoint
+from .classifier import VideoClassifier
 from .framegan import FrameGAN
 from .rcgan import RCGAN
 from .seq2seq import Seq2Seq
@@ -29,14 +32,15 @@ from .vae import VideoVAE
 __all__ = ["DEFAULT_WIDTH", "KINDS", "LABELLED_KINDS", "build", "build_from_config", "load"]
 
 #: The model kinds :func:`build` makes (and ``python -m tempaug.train`` trains).
-KINDS = ("seq2seq", "vae", "rcgan", "framegan")
+KINDS = ("seq2seq", "vae", "rcgan", "framegan", "classifier")
 
-#: The kinds conditioned on a class label (they need ``num_classes``).
-LABELLED_KINDS = ("rcgan", "framegan")
+#: The kinds that learn from a class label (they need ``num_classes``): the GANs are conditioned on it, the
+#: classifier predicts it.
+LABELLED_KINDS = ("rcgan", "framegan", "classifier")
 
 #: The default ``width`` per kind: each trains at 64x64 on 2 CPU cores at about a step per second or faster.
 #: ``framegan`` has the ``rcgan``'s, so that runs of both with default options transfer (``--init-from``).
-DEFAULT_WIDTH = {"seq2seq": 32, "vae": 16, "rcgan": 16, "framegan": 16}
+DEFAULT_WIDTH = {"seq2seq": 32, "vae": 16, "rcgan": 16, "framegan": 16, "classifier": 16}
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -62,7 +66,8 @@ def build(
         kind: one of :data:`KINDS`.
         channels: channels of a frame (1 or 3).
         size: side of the square frames.
-        length: clip length an ``rcgan`` generates by default (its own default when None; the others ignore it).
+        length: clip length an ``rcgan`` generates by default (its own default when None; the others ignore it;
+            a ``classifier`` pools over time and takes clips of any length).
         num_classes: classes of the labelled kinds (:data:`LABELLED_KINDS`); the others ignore it.
         width: the model's width (:data:`DEFAULT_WIDTH` of the kind when None).
         context: frames a ``seq2seq`` or ``vae`` reads.
@@ -102,6 +107,8 @@ def build(
         )
     if num_classes is None:
         raise InvalidArgumentError(f"models.build: a {kind} needs num_classes", "num_classes")
+    if kind == "classifier":
+        return VideoClassifier(num_classes=num_classes, in_channels=channels, width=width)
     if kind == "framegan":  # the rcgan's frame decoder and encoder at the same width (see tempaug.train.transfer)
         return FrameGAN(num_classes=num_classes, in_channels=channels, size=size, width=width, hidden=4 * width)
     more = {} if length is None else {"length": _positive_int("length", length)}

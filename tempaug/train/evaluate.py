@@ -14,6 +14,10 @@ RCGAN, with a probe classifier trained on the real training clips (:mod:`tempaug
 - ``tstr``: a fresh classifier trained the same way on generated clips only, tested on the real test clips;
   ``trtr`` is ``real_accuracy`` (trained on real clips), the number ``tstr`` is read against.
 
+Classifier: ``accuracy`` on the test clips (their label, the first digit for Moving MNIST clips) and
+``balanced_accuracy`` (the mean of the per-class accuracies, over the classes present); the record holds the
+confusion matrix (``confusion``, rows true, columns predicted) and ``confusion.png`` draws it.
+
 FrameGAN (the image GAN an RCGAN can start from): no scores, a GIF of one real frame per class (the first frame
 of a test clip of that class) beside a generated frame of each class; the record says how many (``samples``).
 
@@ -53,10 +57,19 @@ from .metrics import (
     tstr,
 )
 from .model_data import build_model, check_data_fits, data_shape
-from .plots import comparison_gif, loss_curves_png, panels_png
+from .plots import comparison_gif, confusion_png, loss_curves_png, panels_png
 from .probe import PROBE_NAME, Probe, load_probe, read_clips, save_probe, train_probe_on
 
-__all__ = ["FVD_NOTE", "evaluate", "evaluate_run", "framegan_samples", "metrics_png", "rcgan_gif_rows"]
+__all__ = [
+    "FVD_NOTE",
+    "classifier_scores",
+    "confusion_matrix",
+    "evaluate",
+    "evaluate_run",
+    "framegan_samples",
+    "metrics_png",
+    "rcgan_gif_rows",
+]
 
 #: What every RCGAN record says about its distance.
 FVD_NOTE = (
@@ -210,6 +223,58 @@ def framegan_samples(model: nn.Module, cfg: TrainConfig, test: Tensor, test_labe
     return {"samples": num_classes, "_gif": ([real_rows, fake_rows], ["real, one per class", "generated"])}
 
 
+def confusion_matrix(pred: Tensor, labels: Tensor, num_classes: int) -> Tensor:
+    """(K, K) int64 counts: row ``i``, column ``j`` counts the clips of label ``i`` predicted as ``j``.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.train.evaluate import confusion_matrix
+        >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1]), 2).tolist()
+        [[1, 1], [0, 1]]
+    """
+    flat = labels.long().cpu() * num_classes + pred.long().cpu()
+    return torch.bincount(flat, minlength=num_classes * num_classes).view(num_classes, num_classes)
+
+
+@torch.no_grad()
+def classifier_scores(
+    model: nn.Module, clips: Tensor, labels: Tensor, out: Path, batch_size: int = 64
+) -> dict[str, Any]:
+    """A classifier's evaluation on float ``clips`` and their class ``labels``: accuracy, balanced accuracy and the
+    confusion matrix, drawn into ``out/confusion.png``.
+
+    Example:
+        >>> import tempfile, torch
+        >>> from pathlib import Path
+        >>> from tempaug.models import VideoClassifier
+        >>> from tempaug.train.evaluate import classifier_scores
+        >>> model = VideoClassifier(3, width=4).eval()
+        >>> found = classifier_scores(model, torch.rand(5, 4, 1, 8, 8), torch.tensor([0, 1, 2, 0, 1]), Path(tempfile.mkdtemp()))
+        >>> sorted(found["metrics"]), sum(map(sum, found["confusion"]))
+        (['accuracy', 'balanced_accuracy'], 5)
+    """
+    device = next(model.parameters()).device
+    num_classes = int(model.num_classes)
+    if len(clips) == 0:
+        raise InvalidInputError("classifier: no test clips to evaluate")
+    if int(labels.max()) >= num_classes:
+        raise InvalidInputError(
+            f"classifier: a test clip has label {int(labels.max())}, the model has {num_classes} classes"
+        )
+    pred = torch.cat(
+        [model(clips[i : i + batch_size].to(device)).argmax(dim=1).cpu() for i in range(0, len(clips), batch_size)]
+    )
+    matrix = confusion_matrix(pred, labels, num_classes)
+    seen = matrix.sum(dim=1)
+    recall = matrix.diagonal()[seen > 0].double() / seen[seen > 0]
+    metrics = {
+        "accuracy": round(float(matrix.diagonal().sum()) / len(clips), 6),
+        "balanced_accuracy": round(float(recall.mean()), 6),
+    }
+    confusion_png(matrix.tolist(), out / "confusion.png", title=f"test accuracy {metrics['accuracy']:.3f}")
+    return {"metrics": metrics, "confusion": matrix.tolist()}
+
+
 @torch.no_grad()
 def evaluate(
     model: nn.Module,
@@ -219,8 +284,8 @@ def evaluate(
     step: int,
     history: dict[str, list[list[float]]],
 ) -> dict[str, Any]:
-    """Evaluate ``model`` on the test split; write ``eval.gif``, ``metrics.png`` (when the model has scores) and
-    ``loss.png`` into ``out``; return the record."""
+    """Evaluate ``model`` on the test split; write ``eval.gif`` (``confusion.png`` for a classifier),
+    ``metrics.png`` (when the model has scores) and ``loss.png`` into ``out``; return the record."""
     model.eval()
     info = dataset_info(cfg.data)
     split = info.eval_split()
@@ -236,10 +301,13 @@ def evaluate(
         found = _predict(model, cfg, clips.to(device))
     elif cfg.kind == "framegan":
         found = framegan_samples(model, cfg, clips, labels)
+    elif cfg.kind == "classifier":
+        found = classifier_scores(model, clips, labels, out, cfg.batch_size)
     else:
         found = _rcgan_scores(model, cfg, out, clips, labels, info, log)
-    rows, captions = found.pop("_gif")
-    comparison_gif([r.cpu() for r in rows], captions, out / "eval.gif")
+    if "_gif" in found:
+        rows, captions = found.pop("_gif")
+        comparison_gif([r.cpu() for r in rows], captions, out / "eval.gif")
     if found.get("metrics"):
         metrics_png({**record, **found}, out)
     if history:
@@ -249,22 +317,28 @@ def evaluate(
 
 def metrics_png(record: dict[str, Any], out: Path) -> Path:
     """Plot an evaluation into ``out/metrics.png``: each metric per predicted frame (``seq2seq``, ``vae``), or each
-    RCGAN score against the training step over every evaluation in ``metrics.jsonl`` and this one."""
+    RCGAN score (classifier accuracy) against the training step over every evaluation in ``metrics.jsonl`` and
+    this one."""
     metrics = record["metrics"]
     if all(isinstance(v, dict) for v in metrics.values()):
         panels = {name: {name: [(i + 1, float(v)) for i, v in enumerate(m["per_step"])]} for name, m in metrics.items()}
         return panels_png(panels, out / "metrics.png", xlabel="predicted frame")
+    if "frechet" in metrics:
+        key = "frechet"
+        groups = {
+            "Frechet distance (probe features; not FVD)": ("frechet", "frechet_real"),
+            "accuracy": ("label_accuracy", "real_accuracy", "tstr"),
+        }
+    else:
+        key = "accuracy"
+        groups = {"test accuracy": tuple(metrics)}
     records = []
     if (out / "metrics.jsonl").is_file():
         for line in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines():
             past = json.loads(line)
-            if "frechet" in past.get("metrics", {}):
+            if key in past.get("metrics", {}) and set(groups[next(iter(groups))]) <= set(past["metrics"]):
                 records.append(past)
     records.append(record)
-    groups = {
-        "Frechet distance (probe features; not FVD)": ("frechet", "frechet_real"),
-        "accuracy": ("label_accuracy", "real_accuracy", "tstr"),
-    }
     panels = {
         title: {name: [(int(r["step"]), float(r["metrics"][name])) for r in records] for name in names}
         for title, names in groups.items()

@@ -1,4 +1,5 @@
-"""Pictures of a run: loss curves as a PNG, and ground truth beside predictions or samples as an animated GIF.
+"""Pictures of a run: loss curves as a PNG, a classifier's confusion matrix as a PNG, and ground truth beside
+predictions or samples as an animated GIF.
 
 Both are drawn with Pillow alone (no plotting library), so they look the same wherever tempaug runs, and both
 files are replaced atomically. ``comparison_gif`` lives in :mod:`tempaug.io.preview` (the gallery draws with it
@@ -27,7 +28,7 @@ from pathlib import Path
 from ..core.errors import InvalidArgumentError
 from ..io.preview import comparison_gif
 
-__all__ = ["comparison_gif", "loss_curves_png", "panels_png"]
+__all__ = ["comparison_gif", "confusion_png", "loss_curves_png", "panels_png"]
 
 # Colour-blind-friendly line colours (Okabe-Ito), cycled over the series.
 _COLOURS = [(0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (230, 159, 0), (86, 180, 233), (0, 0, 0)]
@@ -232,4 +233,67 @@ def panels_png(
     out = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     sheet.save(out, format="PNG")
     os.replace(out, path)
+    return path
+
+
+def confusion_png(
+    matrix: Sequence[Sequence[int]],
+    path: str | os.PathLike[str],
+    title: str = "",
+    cell: int = 28,
+) -> Path:
+    """Draw a confusion matrix: row ``i`` counts the clips of true class ``i``, column ``j`` those predicted ``j``.
+
+    Each cell is shaded by its share of its row (white: none, dark blue: all of the row) and shows its count; the
+    right-hand column gives each class's accuracy (recall). The PNG is replaced atomically.
+
+    Args:
+        matrix: K x K counts (a list of lists or a (K, K) tensor).
+        path: PNG file to write.
+        title: text above the matrix.
+        cell: side of a cell in pixels (>= 16).
+
+    Example:
+        >>> import os, tempfile
+        >>> from PIL import Image
+        >>> from tempaug.train.plots import confusion_png
+        >>> p = confusion_png([[5, 1], [0, 4]], os.path.join(tempfile.mkdtemp(), "confusion.png"), cell=20)
+        >>> Image.open(p).size
+        (140, 110)
+    """
+    from PIL import Image, ImageDraw
+
+    rows = [[int(v) for v in row] for row in matrix]
+    k = len(rows)
+    if k == 0 or any(len(row) != k for row in rows) or any(v < 0 for row in rows for v in row):
+        raise InvalidArgumentError("confusion_png: matrix must be K x K non-negative counts, K >= 1", "matrix")
+    if isinstance(cell, bool) or not isinstance(cell, int) or cell < 16:
+        raise InvalidArgumentError(f"confusion_png: cell must be an int >= 16, got {cell!r}", "cell")
+    left, top, right, bottom = 50, 50, 50, 20
+    width, height = left + k * cell + right, top + k * cell + bottom
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.text((4, 4), title or "true (rows) vs predicted (columns)", fill=(0, 0, 0))
+    draw.text((left + k * cell + 6, top - 14), "acc", fill=(0, 0, 0))
+    for i, row in enumerate(rows):
+        total = sum(row)
+        y = top + i * cell
+        draw.text((left - 8 - 6 * len(str(i)), y + cell / 2 - 5), str(i), fill=(0, 0, 0))
+        draw.text((left + i * cell + cell / 2 - 3 * len(str(i)), top - 14), str(i), fill=(0, 0, 0))
+        for j, count in enumerate(row):
+            share = count / total if total else 0.0
+            colour = tuple(round(255 - share * (255 - c)) for c in (8, 48, 107))
+            x = left + j * cell
+            draw.rectangle([x, y, x + cell, y + cell], fill=colour, outline=(200, 200, 200))
+            if count:
+                text = str(count)
+                ink = (255, 255, 255) if share > 0.5 else (0, 0, 0)
+                draw.text((x + cell / 2 - 3 * len(text), y + cell / 2 - 5), text, fill=ink)
+        recall = f"{row[i] / total:.2f}" if total else "-"
+        draw.text((left + k * cell + 6, y + cell / 2 - 5), recall, fill=(0, 0, 0))
+    draw.rectangle([left, top, left + k * cell, top + k * cell], outline=(0, 0, 0))
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    image.save(tmp, format="PNG")
+    os.replace(tmp, path)
     return path

@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from ..core.errors import InvalidInputError
 from ..core.progress import Progress
 from ..data import make_loader
-from .config import LABELLED_KINDS, TrainConfig
+from .config import TrainConfig
 from .distributed import DistContext, average_gradients, broadcast_parameters, setup, teardown
 from .evaluate import evaluate
 from .loop import (
@@ -39,7 +39,15 @@ from .loop import (
     to_unit_float,
     write_json_line,
 )
-from .model_data import build_model, check_data_fits, data_shape, labels_for
+from .model_data import (
+    augment_batch,
+    build_model,
+    check_batch_pipeline,
+    check_data_fits,
+    data_shape,
+    labels_for,
+    needs_labels,
+)
 from .transfer import init_from
 
 __all__ = ["build_model", "check_data_fits", "data_shape", "headline", "labels_for", "open_tensorboard", "train"]
@@ -85,7 +93,10 @@ def train(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     """Train ``cfg.kind`` on ``cfg.data`` (resuming from ``cfg.resume``), evaluate it, and return the metrics.
 
     Writes into ``cfg.out``: ``config.json``, ``last.pt`` (every ``save_every`` steps and at the end),
-    ``metrics.jsonl``, ``loss.png`` and a GIF of ground truth beside predictions or samples. A new ``rcgan`` run
+    ``metrics.jsonl``, ``loss.png`` and a GIF of ground truth beside predictions or samples (a ``classifier``:
+    ``confusion.png`` instead). ``cfg.batch_augment`` that mixes or makes
+    clips runs on the batch with its labels (see :mod:`tempaug.train.model_data` for what each kind does with soft
+    labels). A new ``rcgan`` run
     with ``cfg.init_from`` starts from a framegan's weights (:func:`tempaug.train.transfer.init_from`).
     """
 
@@ -102,6 +113,8 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
     pipeline = load_pipeline(cfg.augment)
     batch_pipeline = load_pipeline(cfg.batch_augment)
     shape = data_shape(cfg, pipeline)
+    check_batch_pipeline(cfg, pipeline, batch_pipeline, shape["num_classes"])  # before the run folder is made
+    labelled = needs_labels(cfg, batch_pipeline)
     loader = make_loader(
         cfg.data,
         split="train",
@@ -144,9 +157,9 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
     epochs = cfg.epochs if cfg.max_steps is None else sys.maxsize  # a step budget runs as many epochs as it takes
     for batch_clips, batch_labels, meta in batches(loader, state, epochs) if state.step < total else ():
         x = to_unit_float(batch_clips.to(device))
+        y = labels_for(batch_labels, meta).to(device) if labelled else batch_labels.to(device)
         if batch_pipeline is not None:
-            x = batch_pipeline(x)
-        y = labels_for(batch_labels, meta).to(device) if cfg.kind in LABELLED_KINDS else batch_labels.to(device)
+            x, y = augment_batch(batch_pipeline, x, y)
         terms = stepper.step(x, y)
         state.step += 1
         state.record(terms)
