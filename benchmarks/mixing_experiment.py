@@ -1,14 +1,16 @@
 """Does mixing help? A small video classifier on a few hundred Moving MNIST clips, with and without mixing.
 
 Each clip holds one real MNIST digit bouncing in a 36x36 canvas for 8 frames; the label is the digit. Test clips
-use the 1,000 held-out test digits, never seen in training. For each setting (no mixing, MixUp, CutMix,
-TemporalCutMix) and each seed, a fresh :class:`tempaug.models.VideoClassifier` trains for the same number of steps
-on the same clips, and the script reports held-out accuracy, mean ± std over seeds.
+use the held-out MNIST test digits, never seen in training. The clips are written once with
+``python -m tempaug.shard build``; then, for each setting (no mixing, MixUp, CutMix, TemporalCutMix) and each seed,
+``python -m tempaug.train classifier`` trains a fresh :class:`tempaug.models.VideoClassifier` for the same number
+of steps on the same clips, the mixer saved as a pipeline file and given as ``--batch-augment``. The script reads
+each run's test accuracy from its ``metrics.jsonl`` and reports mean ± std over seeds, and the per-seed values.
 
-    python benchmarks/mixing_experiment.py                 # 600 train clips, 3 seeds, ~7 minutes on 2 cores
+    python benchmarks/mixing_experiment.py                 # 600 train clips, 3 seeds, ~10 minutes on 2 cores
     python benchmarks/mixing_experiment.py --quick         # smoke run
 
-Results: benchmarks/results/mixing_experiment.{json,md}.
+Results: benchmarks/results/mixing_experiment.{json,md}; the runs in --work (default runs/mixing).
 """
 
 from __future__ import annotations
@@ -18,21 +20,21 @@ import json
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor
+from _harness import run_logged, shown_command
 
 import tempaug
-from tempaug.datasets.moving_mnist import MovingMNIST
-from tempaug.models import VideoClassifier
 
+ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ("none", "MixUp", "CutMix", "TemporalCutMix")
 
 
-def make_mixer(name: str, num_classes: int) -> object | None:
+def make_mixer(name: str, num_classes: int) -> tempaug.Transform | None:
     """The mixer of a setting (timm's usual strengths: MixUp alpha 0.8, CutMix alpha 1.0)."""
     if name == "none":
         return None
@@ -43,45 +45,20 @@ def make_mixer(name: str, num_classes: int) -> object | None:
     return tempaug.TemporalCutMix(alpha=1.0, num_classes=num_classes)
 
 
-def clips_of(split: str, count: int, frames: int, size: int) -> tuple[Tensor, Tensor]:
-    """uint8 (N,T,1,H,W) clips and int64 (N,) digit labels."""
-    ds = MovingMNIST(num_digits=1, size=size, length=frames, split=split, num_samples=count, seed=0)
-    items = [ds[i] for i in range(count)]
-    return torch.stack([c for c, _ in items]), torch.cat([y for _, y in items])
+def pipeline_file(name: str, folder: Path) -> Path | None:
+    """The setting's mixer saved as ``<folder>/<name>.yaml`` (None for no mixing)."""
+    mixer = make_mixer(name, 10)
+    if mixer is None:
+        return None
+    path = folder / f"{name}.yaml"
+    tempaug.save(mixer, path)
+    return path
 
 
-def train_once(
-    setting: str, seed: int, train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], steps: int, batch: int
-) -> float:
-    """Train a fresh classifier for ``steps`` steps and return its held-out accuracy."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    model = VideoClassifier(num_classes=10, in_channels=1, width=8)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
-    mixer = make_mixer(setting, 10)
-    clips, labels = train
-    model.train()
-    for _ in range(steps):
-        idx = torch.randint(0, len(clips), (batch,), generator=gen)
-        x, y = clips[idx].float() / 255, labels[idx]
-        if mixer is None:
-            target = F.one_hot(y, 10).float()
-        else:
-            out = mixer(tempaug.Sample(video=x, label=y), generator=gen)
-            x, target = out.video, out.label
-        loss = -(target * F.log_softmax(model(x), dim=1)).sum(1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for start in range(0, len(test[0]), 100):
-            x = test[0][start : start + 100].float() / 255
-            correct += int((model(x).argmax(1) == test[1][start : start + 100]).sum())
-    return correct / len(test[0])
+def accuracy_of(run: Path) -> float:
+    """The test accuracy in the last record of a run's metrics.jsonl."""
+    record = json.loads((run / "metrics.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    return float(record["metrics"]["accuracy"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,20 +71,49 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=8)
     p.add_argument("--size", type=int, default=36)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
+    p.add_argument(
+        "--work", default=None, help="data and run folders (default runs/mixing; a temporary one with --quick)"
+    )
     p.add_argument("--out", default=str(Path(__file__).parent / "results"), help="results folder")
     args = p.parse_args(argv)
     if args.quick:
         args.train, args.test, args.steps, args.seeds = 64, 64, 4, 1
-    torch.set_num_threads(2)
-    train = clips_of("train", args.train, args.frames, args.size)
-    test = clips_of("test", args.test, args.frames, args.size)
-    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        default = Path(scratch) if args.quick else ROOT / "runs" / "mixing"
+        return run(args, Path(args.work).resolve() if args.work else default, argv)
+
+
+def run(args: argparse.Namespace, work: Path, argv: list[str] | None) -> int:
+    """Build the clips, train every setting and seed, and write the tables."""
+    work.mkdir(parents=True, exist_ok=True)
+    log, py = work / "mixing.log", sys.executable
     start = time.perf_counter()
+    data = work / f"data-{args.train}-{args.test}-{args.frames}-{args.size}"
+    build = [py, "-m", "tempaug.shard", "build", "--out", str(data), "--train", str(args.train), "--val", "0"]
+    build += ["--test", str(args.test), "--frames", str(args.frames), "--canvas", str(args.size), "--digits", "1"]
+    build += ["--format", "npy", "--workers", "1", "--quiet"]
+    if not (data / "index.json").is_file():
+        run_logged(build, log, ROOT)
+    commands = [build]
+    pipelines = work / "pipelines"
+    pipelines.mkdir(exist_ok=True)
+    results: dict[str, list[float]] = {}
     for setting in SETTINGS:
+        pipeline = pipeline_file(setting, pipelines)
         results[setting] = []
         for seed in range(args.seeds):
+            out = work / f"{setting}-s{seed}-{args.steps}"
+            cmd = [py, "-m", "tempaug.train", "classifier", "--data", str(data), "--out", str(out)]
+            cmd += ["--max-steps", str(args.steps), "--batch-size", str(args.batch), "--lr", "3e-3"]
+            cmd += ["--weight-decay", "1e-4", "--width", "8", "--seed", str(seed), "--eval-clips", str(args.test)]
+            cmd += ["--num-workers", "0", "--shuffle", str(args.train), "--save-every", str(args.steps), "--quiet"]
+            if pipeline is not None:
+                cmd += ["--batch-augment", str(pipeline)]
             t0 = time.perf_counter()
-            acc = train_once(setting, seed, train, test, args.steps, args.batch)
+            if not (out / "metrics.jsonl").is_file():
+                run_logged(cmd, log, ROOT)
+            commands.append(cmd)
+            acc = accuracy_of(out)
             results[setting].append(acc)
             print(f"{setting:15s} seed {seed}: held-out accuracy {acc:.3f} ({time.perf_counter() - t0:.0f} s)")
     rows = []
@@ -116,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         std = statistics.stdev(accs) if len(accs) > 1 else 0.0
         rows.append({"setting": setting, "mean": mean, "std": std, "runs": accs})
     command = "python benchmarks/mixing_experiment.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    info = {
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    info: dict[str, Any] = {
         "command": command.strip(),
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch "
         f"{torch.__version__}",
@@ -129,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": args.seeds,
         "seconds": round(time.perf_counter() - start, 1),
         "rows": rows,
+        "commands": [shown_command(c, work) for c in commands],
     }
-    (out / "mixing_experiment.json").write_text(json.dumps(info, indent=1) + "\n")
+    (out_dir / "mixing_experiment.json").write_text(json.dumps(info, indent=1) + "\n")
     lines = [
         "| mixing | held-out accuracy (mean ± std) | runs |",
         "|---|---|---|",
@@ -142,8 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         ],
     ]
     text = "\n".join(lines)
-    (out / "mixing_experiment.md").write_text(
-        f"# Mixing on Moving MNIST\n\n`{info['command']}` ({info['machine']}, {info['seconds']} s)\n\n{text}\n"
+    shown = "\n".join([*info["commands"][:2], "..."] if len(info["commands"]) > 2 else info["commands"])
+    (out_dir / "mixing_experiment.md").write_text(
+        f"# Mixing on Moving MNIST\n\n`{info['command']}` ({info['machine']}, {info['seconds']} s)\n\n{text}\n\n"
+        f"Every run is a `python -m tempaug.train classifier` command (the mixer's pipeline file as "
+        f"`--batch-augment`; per-run commands in the .json):\n\n```\n{shown}\n```\n"
     )
     print(text)
     return 0

@@ -40,3 +40,15 @@ def test_synthetic_experiment_quick_fills_its_three_tables(tmp_path: Path) -> No
     for row in (*results["tstr"].values(), *results["real_plus_synthetic"].values()):
         assert 0.0 <= row["mean"] <= 1.0
     assert "--init-from framegan" in (tmp_path / "synthetic_experiment_quick.md").read_text()
+
+
+def test_mixing_experiment_quick_trains_every_setting_through_the_classifier_cli(tmp_path: Path) -> None:
+    _quick("mixing_experiment.py", tmp_path)
+    payload = json.loads((tmp_path / "mixing_experiment.json").read_text())
+    rows = {r["setting"]: r for r in payload["rows"]}
+    assert set(rows) == {"none", "MixUp", "CutMix", "TemporalCutMix"}
+    assert all(len(r["runs"]) == 1 and 0.0 <= r["runs"][0] <= 1.0 for r in rows.values())
+    train = [c for c in payload["commands"] if c.startswith("python -m tempaug.train classifier")]
+    assert len(train) == 4 and sum("--batch-augment pipelines/" in c for c in train) == 3
+    assert (tmp_path / "work" / "pipelines" / "TemporalCutMix.yaml").is_file()
+    assert "python -m tempaug.train classifier" in (tmp_path / "mixing_experiment.md").read_text()
