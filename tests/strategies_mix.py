@@ -1,7 +1,8 @@
 """Hypothesis builders for the mixers: ``(draw, num_classes) -> Mixer``, every argument drawn.
 
-Mixers take ``(clips, labels)``, so they are listed in ``MIXERS`` (their laws live in tests/test_mix.py),
-not in ``STRATEGIES`` (the ``op(x)`` laws of tests/test_properties.py).
+Mixers run on a sample with a label, ``mixer(Sample(video=clips, label=labels))``, so they are listed in
+``MIXERS`` (their laws live in tests/test_mix.py), not in ``STRATEGIES`` (the ``op(x)`` laws of
+tests/test_properties.py).
 """
 
 from __future__ import annotations

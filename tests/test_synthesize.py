@@ -1,4 +1,8 @@
-"""Synthesize: generated clips replace or join a batch, keep its labels and layout, and replay exactly."""
+"""Synthesize: generated clips replace or join a batch, keep its labels and layout, and replay exactly.
+
+Like a mixer, Synthesize runs on a sample with a label, ``synth(Sample(video=clips, label=labels))``; the labels
+of the generated clips come back in ``.label``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import pytest
 import torch
 
 import tempaug
-from tempaug.core.errors import InvalidArgumentError, SerializationError, ShapeError
+from tempaug import Sample
+from tempaug.core.errors import DTypeError, InvalidArgumentError, SerializationError, ShapeError
+from tempaug.core.sample import TargetsError
 from tempaug.models import RCGAN
 from tempaug.ops.synthesize import fit_frames, load_generator
 from tempaug.shard import BuildConfig, build
@@ -65,7 +71,9 @@ def _batch(b: int = 4, t: int = 6, c: int = 1, h: int = 28, w: int = 28) -> tupl
 def test_replace_keeps_labels_shape_dtype_and_replaces_exactly_the_chosen_samples(ckpt: Path) -> None:
     synth = tempaug.Synthesize(str(ckpt), p=0.5)
     clips, labels = _batch(8)
-    (out, out_labels), params = synth(clips, labels, generator=_gen(3), return_params=True)
+    result, params = synth(Sample(video=clips, label=labels), generator=_gen(3), return_params=True)
+    assert isinstance(result, Sample)
+    out, out_labels = result.video, result.label
     assert out.shape == clips.shape and out.dtype == torch.uint8 and torch.equal(out_labels, labels)
     chosen = params.applied
     assert 0 < int(chosen.sum()) < 8  # this seed picks some samples and leaves others
@@ -77,18 +85,24 @@ def test_replace_keeps_labels_shape_dtype_and_replaces_exactly_the_chosen_sample
 def test_replay_regenerates_identical_clips_even_from_a_fresh_instance(ckpt: Path) -> None:
     clips, labels = _batch()
     synth = tempaug.Synthesize(str(ckpt), p=1.0)
-    (out, _), params = synth(clips, labels, generator=_gen(5), return_params=True)
-    again, _ = synth.apply(clips, labels, params)
-    fresh, _ = tempaug.Synthesize(str(ckpt.parent), p=1.0).apply(clips, labels, params)
-    assert torch.equal(again, out) and torch.equal(fresh, out)
-    other, _ = synth(clips, labels, generator=_gen(6))
+    sample = Sample(video=clips, label=labels)
+    result, params = synth(sample, generator=_gen(5), return_params=True)
+    out = result.video
+    again = synth.apply(sample, params)
+    fresh = tempaug.Synthesize(str(ckpt.parent), p=1.0).apply(sample, params)
+    assert torch.equal(again.video, out) and torch.equal(fresh.video, out)
+    assert again == result and fresh == result
+    from_dict = synth.apply({"video": clips, "label": labels}, params)
+    assert type(from_dict) is dict and torch.equal(from_dict["video"], out)
+    other = synth(sample, generator=_gen(6)).video
     assert not torch.equal(other, out)
 
 
 def test_each_clip_is_the_generator_output_for_its_label_and_seed(ckpt: Path) -> None:
     synth = tempaug.Synthesize(str(ckpt), p=1.0)
     clips, labels = _batch(3)
-    (out, _), params = synth(clips.float() / 255, labels, generator=_gen(1), return_params=True)
+    result, params = synth(Sample(video=clips.float() / 255, label=labels), generator=_gen(1), return_params=True)
+    out = result.video
     model = load_generator(str(ckpt))
     for i in range(3):
         g = torch.Generator().manual_seed(int(params.seeds[i]))
@@ -102,15 +116,18 @@ def test_each_clip_is_the_generator_output_for_its_label_and_seed(ckpt: Path) ->
 def test_p_zero_is_the_identity(ckpt: Path) -> None:
     clips, labels = _batch()
     for mode in ("replace", "append"):
-        out, out_labels = tempaug.Synthesize(str(ckpt), p=0.0, mode=mode)(clips, labels, generator=_gen(0))
-        assert torch.equal(out, clips) and torch.equal(out_labels, labels)
+        result = tempaug.Synthesize(str(ckpt), p=0.0, mode=mode)(Sample(video=clips, label=labels), generator=_gen(0))
+        assert torch.equal(result.video, clips) and torch.equal(result.label, labels)
 
 
 def test_append_adds_the_clips_replace_would_have_put_in_place(ckpt: Path) -> None:
     clips, labels = _batch(6)
     replace = tempaug.Synthesize(str(ckpt), p=0.5)
-    (swapped, _), params = replace(clips, labels, generator=_gen(2), return_params=True)
-    grown, grown_labels = tempaug.Synthesize(str(ckpt), p=0.5, mode="append").apply(clips, labels, params)
+    sample = Sample(video=clips, label=labels)
+    swapped_sample, params = replace(sample, generator=_gen(2), return_params=True)
+    swapped = swapped_sample.video
+    grown_sample = tempaug.Synthesize(str(ckpt), p=0.5, mode="append").apply(sample, params)
+    grown, grown_labels = grown_sample.video, grown_sample.label
     k = int(params.applied.sum())
     assert grown.shape == (6 + k, *clips.shape[1:]) and torch.equal(grown[:6], clips)
     assert torch.equal(grown[6:], swapped[params.applied])
@@ -120,22 +137,46 @@ def test_append_adds_the_clips_replace_would_have_put_in_place(ckpt: Path) -> No
 def test_vary_condition_generates_other_classes_and_relabels(ckpt: Path) -> None:
     clips, labels = _batch(8)
     synth = tempaug.Synthesize(str(ckpt), p=1.0, vary_condition=True)
-    (out, out_labels), params = synth(clips, labels, generator=_gen(4), return_params=True)
+    result, params = synth(Sample(video=clips, label=labels), generator=_gen(4), return_params=True)
+    out_labels = result.label
     assert torch.equal(out_labels, params.condition) and bool((params.condition >= 0).all())
     assert not torch.equal(out_labels, labels)
     rows = torch.nn.functional.one_hot(labels, 10).float()
-    _, out_rows = synth.apply(clips, rows, params)
+    out_rows = synth.apply(Sample(video=clips, label=rows), params).label
     assert torch.equal(out_rows, torch.nn.functional.one_hot(params.condition, 10).float())
+
+
+def test_generated_clips_keep_none_of_the_replaced_clips_targets(ckpt: Path) -> None:
+    clips, labels = _batch(4)
+    boxes = torch.tensor([[2.0, 2, 10, 10]]).expand(4, 6, 1, 4)
+    segments = [[(0, 6, f"s{i}")] for i in range(4)]
+    sample = Sample(video=clips, label=labels, boxes=boxes, segments=segments)
+    out, params = tempaug.Synthesize(str(ckpt), p=0.5)(sample, generator=_gen(2), return_params=True)
+    chosen = params.applied.tolist()
+    assert 0 < sum(chosen) < 4  # this seed replaces some samples and keeps others
+    assert torch.equal(out.label, labels)
+    for i, replaced in enumerate(chosen):
+        if replaced:  # a generated clip: its label, no object, no segment
+            assert not bool(out.box_valid[i].any()) and out.segments[i] == []
+        else:
+            assert bool(out.box_valid[i].all()) and torch.equal(out.boxes[i], boxes[i])
+            assert out.segments[i] == [(0.0, 6.0, f"s{i}")]
+    grown = tempaug.Synthesize(str(ckpt), p=0.5, mode="append").apply(sample, params)
+    k = sum(chosen)
+    assert grown.video.shape[0] == 4 + k and grown.boxes.shape == (4 + k, 6, 1, 4)
+    assert bool(grown.box_valid[:4].all()) and not bool(grown.box_valid[4:].any())
+    assert grown.segments == [[(0.0, 6.0, f"s{i}")] for i in range(4)] + [[]] * k
+    assert torch.equal(grown.label, torch.cat([labels, labels[params.applied]]))
 
 
 def test_generated_clips_match_the_batch_length_size_channels_and_float_range(ckpt: Path) -> None:
     clips = torch.rand(2, 9, 3, 24, 40)
     synth = tempaug.Synthesize(str(ckpt), p=1.0, value_range=(-1.0, 1.0))
-    out, _ = synth(clips, torch.tensor([1, 2]), generator=_gen(0))
+    out = synth(Sample(video=clips, label=torch.tensor([1, 2])), generator=_gen(0)).video
     assert out.shape == clips.shape and out.dtype == torch.float32
     assert float(out.min()) >= -1.0 and float(out.max()) <= 1.0 and float(out.min()) < 0.0
     assert torch.equal(out[:, :, 0], out[:, :, 1]) and torch.equal(out[:, :, 1], out[:, :, 2])  # grey repeated
-    half = synth(clips.half(), torch.tensor([1, 2]), generator=_gen(0))[0]
+    half = synth(Sample(video=clips.half(), label=torch.tensor([1, 2])), generator=_gen(0)).video
     assert half.dtype == torch.float16
 
 
@@ -158,24 +199,45 @@ def test_labels_outside_the_generators_classes_and_unreachable_shapes_are_refuse
     synth = tempaug.Synthesize(str(ckpt), p=1.0)
     clips, _ = _batch(2)
     with pytest.raises(InvalidArgumentError, match=r"outside \[0, 10\)"):
-        synth(clips, torch.tensor([3, 12]))
+        synth(Sample(video=clips, label=torch.tensor([3, 12])))
     with pytest.raises(ShapeError, match=r"the batch has 2 channels, the generator makes 1-channel clips"):
-        synth(torch.rand(2, 4, 2, 28, 28), torch.tensor([0, 1]))
-    with pytest.raises(ShapeError, match="labels of shape"):
-        synth(clips, torch.tensor([1]))
-    with pytest.raises(InvalidArgumentError, match="synth\\(clips, labels\\)"):
-        synth(clips)  # type: ignore[call-arg]
+        synth(Sample(video=torch.rand(2, 4, 2, 28, 28), label=torch.tensor([0, 1])))
+    with pytest.raises(
+        TargetsError, match=r"^Synthesize: label of shape \(1,\) holds 1 label\(s\), but the video of shape \(2, 6, 1, 28, 28\) has 2 samples"
+    ):
+        synth(Sample(video=clips, label=torch.tensor([1])))
+    needs_a_label = r"needs a sample with a label: op\(tempaug\.Sample\(video=clips, label=labels\)\)"
+    for unlabelled in (clips, Sample(video=clips), {"video": clips}):
+        with pytest.raises(TargetsError, match=rf"^Synthesize: .*{needs_a_label}"):
+            synth(unlabelled)
+    with pytest.raises(TargetsError, match=rf"^Synthesize: .*{needs_a_label}"):
+        synth.apply(clips, synth.sample(clips.shape, generator=_gen(0)))
+    # the 0.1 calls, labels as a second argument, say what the new call is
+    with pytest.raises(
+        DTypeError,
+        match=r"^Synthesize: the second argument is the torch\.Generator .*got a Tensor; labels travel with the clip "
+        r"in a sample: call op\(tempaug\.Sample\(video=clips, label=labels\)\)",
+    ):
+        synth(clips, torch.tensor([0, 1]))
+    with pytest.raises(
+        DTypeError,
+        match=r"^Synthesize: .*labels travel with the clip in a sample: "
+        r"op\.apply\(tempaug\.Sample\(video=clips, label=labels\), params\)",
+    ):
+        synth.apply(Sample(video=clips, label=torch.tensor([0, 1])), torch.tensor([0, 1]))
 
 
 def test_joins_compose_and_serialises_by_checkpoint_path(ckpt: Path, tmp_path: Path) -> None:
     aug = tempaug.Compose([tempaug.TemporalReverse(), tempaug.Synthesize(str(ckpt), p=0.5)])
     clips, labels = _batch(6)
-    (out, out_labels), params = aug(clips, labels, generator=_gen(7), return_params=True)
+    sample = Sample(video=clips, label=labels)
+    result, params = aug(sample, generator=_gen(7), return_params=True)
+    out, out_labels = result.video, result.label
     assert out.shape == clips.shape and torch.equal(out_labels, labels)
     tempaug.save(aug, tmp_path / "aug.yaml")
     loaded = tempaug.load(tmp_path / "aug.yaml")
     assert loaded.to_dict() == aug.to_dict()
-    assert torch.equal(loaded.apply(clips, labels, params)[0], out)
+    assert torch.equal(loaded.apply(sample, params).video, out)
     with pytest.raises(InvalidArgumentError, match="must be the last op"):
         tempaug.Compose([tempaug.Synthesize(str(ckpt), mode="append"), tempaug.TemporalReverse()])
     with pytest.raises(InvalidArgumentError, match="cannot be chosen per sample"):
@@ -188,8 +250,9 @@ def test_joins_compose_and_serialises_by_checkpoint_path(ckpt: Path, tmp_path: P
 def test_runs_on_the_batch_device_and_matches_the_cpu(ckpt: Path) -> None:
     synth = tempaug.Synthesize(str(ckpt), p=1.0)
     clips, labels = _batch()
-    (cpu, _), params = synth(clips.float() / 255, labels, generator=_gen(0), return_params=True)
-    gpu, _ = synth.apply(clips.cuda().float() / 255, labels.cuda(), params)
+    result, params = synth(Sample(video=clips.float() / 255, label=labels), generator=_gen(0), return_params=True)
+    cpu = result.video
+    gpu = synth.apply(Sample(video=clips.cuda().float() / 255, label=labels.cuda()), params).video
     assert gpu.device.type == "cuda" and torch.allclose(gpu.cpu(), cpu, atol=1e-4)
 
 

@@ -43,8 +43,8 @@ def boxes(t: int = 6, n: int = 2) -> torch.Tensor:
         ({"segments": [(0, float("nan"), "x")]}, r"segments\[0\] has a start or end that is not a finite number"),
         ({"segments": [(0, 1)]}, r"segments\[0\] must be \(start, end, label\)"),
         ({"segments": [(0, 1, "a")], "fps": -2}, r"fps must be a number > 0, got -2"),
-        ({"label": torch.tensor([1, 2])}, r"class labels must have shape \(\), got \(2,\) for a video of shape \(6, 3, 16, 16\)"),
-        ({"label": torch.rand(2, 3)}, r"soft labels must have shape \(K\), got \(2, 3\)"),
+        ({"label": torch.tensor([[1, 2]])}, r"TemporalReverse: label must be class indices of shape \(\) or class weights of shape \(K,\), got \(1, 2\) for a video of shape \(6, 3, 16, 16\)"),
+        ({"label": torch.rand(2, 3)}, r"label must be class indices of shape \(\) or class weights of shape \(K,\), got \(2, 3\)"),
     ],
 )
 def test_bad_targets_raise_a_clear_error_naming_the_field_the_op_and_the_shapes(fields: dict, match: str) -> None:
@@ -54,6 +54,24 @@ def test_bad_targets_raise_a_clear_error_naming_the_field_the_op_and_the_shapes(
 
 def test_targets_errors_are_value_errors_and_shape_errors() -> None:
     assert issubclass(TargetsError, ShapeError) and issubclass(TargetsError, ValueError)
+
+
+def test_labels_of_a_batch_must_match_its_samples() -> None:
+    video = torch.rand(4, 6, 3, 8, 8)
+    with pytest.raises(TargetsError, match=r"label of shape \(3,\) holds 3 label\(s\), but the video of shape \(4, 6, 3, 8, 8\) has 4"):
+        TemporalReverse()(Sample(video=video, label=torch.tensor([0, 1, 2])))
+    with pytest.raises(DTypeError, match=r"a label of shape \(4,\) must hold integer class indices, got torch.float32; soft labels are rows of shape \(B, K\)"):
+        TemporalReverse()(Sample(video=video, label=torch.tensor([0.0, 1.0, 2.0, 1.0])))
+
+
+def test_integer_label_rows_are_class_weights_like_float_rows() -> None:
+    video = torch.rand(3, 6, 3, 8, 8)
+    one_hot = torch.nn.functional.one_hot(torch.tensor([0, 2, 1]), 3)
+    out = MixUp(num_classes=3, enabled=False)(Sample(video=video, label=one_hot))
+    assert out.label.tolist() == one_hot.float().tolist()
+    assert torch.equal(TemporalReverse()(Sample(video=video, label=one_hot)).label, one_hot)
+    flipped = HorizontalFlip(swap={0: 2})(Sample(video=video, label=one_hot))
+    assert torch.equal(flipped.label, one_hot[:, [2, 1, 0]])
 
 
 def test_a_label_of_the_wrong_type_is_a_dtype_error() -> None:
@@ -77,7 +95,7 @@ def test_a_batch_needs_one_segment_list_per_sample() -> None:
 
 def test_a_swap_map_naming_a_class_the_soft_labels_do_not_have_is_refused() -> None:
     flip = HorizontalFlip(swap={1: 5})
-    with pytest.raises(TargetsError, match=r"HorizontalFlip: swap names class\(es\) \[5\], but the soft labels of shape \(1, 3\) have 3 classes"):
+    with pytest.raises(TargetsError, match=r"HorizontalFlip: swap names class\(es\) \[5\], but the label rows of shape \(1, 3\) have 3 classes"):
         flip(Sample(video=VIDEO, label=torch.tensor([0.2, 0.3, 0.5])))
 
 

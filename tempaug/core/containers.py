@@ -38,7 +38,7 @@ from . import rng
 from .errors import InvalidArgumentError, ShapeError
 from .fuse import fold_time, run
 from .params import Params
-from .sample import Targets
+from .sample import Targets, TargetsError
 from .transform import Shape, Transform, apply_select, apply_where, gated_time_map
 
 __all__ = [
@@ -237,6 +237,12 @@ class Compose(_Container[ComposeParams]):
     def _mixer_names(self) -> str:
         """The mixers of the pipeline, those of nested pipelines included."""
         return ", ".join(t._mixer_names() if isinstance(t, Compose) else t.name for t in self.transforms if t.mixes)
+
+    def _label_needed(self) -> TargetsError:
+        return TargetsError(
+            f"{self.name}: its mixer(s) {self._mixer_names()} mix clips together with their labels, so it needs a "
+            "sample with a label: op(tempaug.Sample(video=clips, label=labels)), or a dict with 'video' and 'label'"
+        )
 
     def _apply_sample(self, x: Tensor, targets: Targets, params: ComposeParams) -> tuple[Tensor, Targets]:
         if not self.needs_targets:

@@ -354,6 +354,28 @@ def _objects(
     return objects, present
 
 
+def _check_label(owner: str, label: Tensor, lifted: bool, shape: tuple[int, ...]) -> Tensor:
+    """A class index per sample (integers, () for a clip, (B,) for a batch), or a row of K class weights per
+    sample ((K,) or (B, K), any real dtype: one-hot or soft)."""
+    index_dims = 0 if lifted else 1
+    index_shape, row_shape = ("()", "(K,)") if lifted else ("(B,)", "(B, K)")
+    if label.dtype == torch.bool or label.is_complex():
+        raise DTypeError(f"{owner}: label must hold class indices or real class weights, got dtype {label.dtype}")
+    if label.dim() == index_dims:
+        if label.is_floating_point():
+            raise DTypeError(
+                f"{owner}: a label of shape {tuple(label.shape)} must hold integer class indices, got {label.dtype}; "
+                f"soft labels are rows of shape {row_shape}"
+            )
+        return label.long()
+    if label.dim() == index_dims + 1:
+        return label
+    raise TargetsError(
+        f"{owner}: label must be class indices of shape {index_shape} or class weights of shape {row_shape}, got "
+        f"{tuple(label.shape)} for a video of shape {shape}"
+    )
+
+
 def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
     """Split a tensor, :class:`Sample` or dict into a (B,T,C,H,W) batch, its :class:`Targets` and its :class:`Form`.
 
@@ -407,26 +429,13 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
             raise DTypeError(f"{owner}: label must be an int or a tensor, got {type(label_raw).__name__}")
         label_kind = "int" if isinstance(label_raw, int) else "tensor"
         label = torch.as_tensor(label_raw, device=device)
-        if label.is_floating_point():
-            want = 1 if lifted else 2
-            if label.dim() != want:
-                raise TargetsError(
-                    f"{owner}: soft labels must have shape ({'' if lifted else 'B, '}K), got {tuple(label.shape)} "
-                    f"for a video of shape {shape}"
-                )
-        else:
-            if label.dtype == torch.bool:
-                raise DTypeError(f"{owner}: label must hold class indices or float rows, got a bool tensor")
-            want = 0 if lifted else 1
-            if label.dim() != want:
-                raise TargetsError(
-                    f"{owner}: class labels must have shape ({'' if lifted else 'B'}), got {tuple(label.shape)} "
-                    f"for a video of shape {shape}"
-                )
-            label = label.long()
+        label = _check_label(owner, label, lifted, shape)
         label = label.unsqueeze(0) if lifted else label
         if label.shape[0] != b:
-            raise TargetsError(f"{owner}: label has {label.shape[0]} rows but the video of shape {shape} has {b} samples")
+            raise TargetsError(
+                f"{owner}: label of shape {tuple(label_raw.shape)} holds {label.shape[0]} label(s), but the video of "
+                f"shape {shape} has {b} samples"
+            )
 
     boxes = box_valid = None
     found = _objects(owner, value, "boxes", "box_valid", lifted, shape)

@@ -406,12 +406,12 @@ class HorizontalFlip(GeometricTransform[GeometricParams]):
         label = moved.label
         if label is not None:
             indices = [(a, b) for a, b in pairs if isinstance(a, int) and isinstance(b, int)]
-            if label.is_floating_point():
+            if label.dim() == 2:  # rows of class weights (one-hot or soft)
                 k = label.shape[-1]
                 unknown = sorted({c for pair in indices for c in pair if c >= k})
                 if unknown:
                     raise TargetsError(
-                        f"{self.name}: swap names class(es) {unknown}, but the soft labels of shape "
+                        f"{self.name}: swap names class(es) {unknown}, but the label rows of shape "
                         f"{tuple(label.shape)} have {k} classes"
                     )
                 order = list(range(k))
