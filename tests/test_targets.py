@@ -147,6 +147,49 @@ def test_a_moved_box_is_the_bounding_box_of_its_moved_mask_within_one_pixel(name
             )
 
 
+def _keypoint_sample(t: int, h: int, w: int, seed: int) -> Sample:
+    """Two keypoints per frame at pixel centres, and (T, 2, H, W) masks that light exactly their pixels."""
+    g = gen(seed)
+    xs, ys = torch.randint(0, w, (t, 2), generator=g), torch.randint(0, h, (t, 2), generator=g)
+    mask = torch.zeros(t, 2, h, w, dtype=torch.int64)
+    for i in range(t):
+        for n in range(2):
+            mask[i, n, ys[i, n], xs[i, n]] = 1
+    points = torch.stack([xs + 0.5, ys + 0.5], -1).to(torch.float32).view(t, 2, 1, 2)
+    return Sample(video=_sample(t, h, w, seed).video, keypoints=points, mask=mask)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@LAWS
+@given(data=st.data())
+def test_a_moved_keypoint_lies_on_its_moved_pixel_within_one_pixel(name: str, data: st.DataObject) -> None:
+    op, s, seed = data.draw(op_and_sample(name))
+    t, _, h, w = s.video.shape
+    got = _call(op, _keypoint_sample(t, h, w, seed), seed)
+    if got is None:
+        return
+    out, _ = got
+    assert out.keypoints is not None and out.keypoint_visible is not None and out.mask is not None
+    for i in range(out.keypoints.shape[0]):
+        for n in range(2):
+            rendered = _bbox(out.mask[i, n])
+            x, y = out.keypoints[i, n, 0].tolist()
+            if rendered is None:
+                continue  # a shrunk pixel nearest-neighbour sampling does not show
+            assert bool(out.keypoint_visible[i, n, 0]), f"{op!r}: frame {i} point {n} is hidden but its pixel shows"
+            assert rendered[0] - 1 <= x <= rendered[2] + 1 and rendered[1] - 1 <= y <= rendered[3] + 1, (
+                f"{op!r}: frame {i} point {n} at ({x:.2f}, {y:.2f}), its pixel at {rendered}"
+            )
+
+
+def test_a_blended_frame_takes_the_targets_of_the_nearer_source_frame() -> None:
+    boxes = torch.tensor([[[0.0, 0.0, 2.0, 2.0]], [[4.0, 4.0, 6.0, 6.0]]])  # frame 0, frame 1
+    s = Sample(video=torch.rand(2, 1, 8, 8), boxes=boxes, mask=torch.tensor([1, 2]).view(2, 1, 1, 1).expand(2, 1, 8, 8))
+    out = tempaug.FrameInterpolate(length=5)(s)  # positions 0, 0.25, 0.5, 0.75, 1
+    assert out.boxes[:, 0, 0].tolist() == [0.0, 0.0, 0.0, 4.0, 4.0]  # at an exact half, the earlier frame
+    assert out.mask[:, 0, 0, 0].tolist() == [1, 1, 1, 2, 2]  # masks are never blended
+
+
 @pytest.mark.parametrize("name", NAMES)
 @LAWS
 @given(data=st.data())
