@@ -16,7 +16,15 @@ Example:
 from __future__ import annotations
 
 from ..functional.geometric import SpaceMap
-from ..functional.targets import gather_frames, move_boxes, move_keypoints, nearest_frames, retime, warp_mask
+from ..functional.targets import (
+    gather_frames,
+    move_keypoints,
+    move_outline,
+    nearest_frames,
+    outline_boxes,
+    retime,
+    warp_mask,
+)
 from ..functional.temporal import TimeMap
 from .sample import Targets
 
@@ -40,7 +48,7 @@ def move_in_time(targets: Targets, tmap: TimeMap) -> Targets:
     """
     near = nearest_frames(tmap)
     changes = {"times": retime(targets.times, tmap), "origin": gather_frames(targets.origin, near)}
-    for key in ("boxes", "box_valid", "keypoints", "keypoint_visible", "mask"):
+    for key in ("boxes", "box_valid", "outline", "outline_used", "keypoints", "keypoint_visible", "mask"):
         value = getattr(targets, key)
         if value is not None:
             changes[key] = gather_frames(value, near)
@@ -64,8 +72,10 @@ def move_in_space(targets: Targets, smap: SpaceMap) -> Targets:
     matrix = smap.matrix.to(targets.times.device)
     changes = {}
     if targets.boxes is not None:
-        assert targets.box_valid is not None
-        changes["boxes"], changes["box_valid"] = move_boxes(targets.boxes, targets.box_valid, matrix, smap.size)
+        assert targets.box_valid is not None and targets.outline is not None and targets.outline_used is not None
+        outline, used = move_outline(targets.outline, targets.outline_used, matrix, smap.size)
+        changes["outline"], changes["outline_used"] = outline, used
+        changes["boxes"], changes["box_valid"] = outline_boxes(outline, used, targets.box_valid)
     if targets.keypoints is not None:
         assert targets.keypoint_visible is not None
         changes["keypoints"], changes["keypoint_visible"] = move_keypoints(

@@ -39,6 +39,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..functional.targets import box_outline
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .layout import check_clip
 
@@ -175,6 +176,9 @@ class Targets:
     Attributes:
         label: (B,) long class indices or (B, K) float rows, or None.
         boxes: (B, T, N, 4) float32 ``xyxy`` boxes, or None; ``box_valid`` (B, T, N) bool.
+        outline: (B, T, N, V, 2) float32, the corners of the part of each box still in view (its corners to start
+            with), which geometric ops move and cut at the border; ``outline_used`` (B, T, N, V) bool marks the
+            corners in use. ``boxes`` is always the bounding box of ``outline``.
         keypoints: (B, T, N, K, 2) float32, or None; ``keypoint_visible`` (B, T, N, K) bool.
         mask: (B, T, M, H, W), or None.
         times: (B, T) float32, the source time of every frame on its sample's original timeline.
@@ -189,6 +193,8 @@ class Targets:
     label: Tensor | None = None
     boxes: Tensor | None = None
     box_valid: Tensor | None = None
+    outline: Tensor | None = None
+    outline_used: Tensor | None = None
     keypoints: Tensor | None = None
     keypoint_visible: Tensor | None = None
     mask: Tensor | None = None
@@ -474,12 +480,17 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
         segments, segment_label, segment_valid, names = _segments_in(owner, raw, b, lifted, fps)
         segments, segment_label, segment_valid = segments.to(device), segment_label.to(device), segment_valid.to(device)
 
+    outline = outline_used = None
+    if boxes is not None:
+        outline, outline_used = box_outline(boxes)
     targets = Targets(
         times=times,
         origin=origin,
         label=label,
         boxes=boxes,
         box_valid=box_valid,
+        outline=outline,
+        outline_used=outline_used,
         keypoints=keypoints,
         keypoint_visible=keypoint_visible,
         mask=mask,

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from .targets import clip_outline, outline_boxes, outline_extent
+
 __all__ = [
     "blend",
     "blend_mask",
@@ -38,6 +40,7 @@ __all__ = [
     "mix_labels",
     "paste_box",
     "paste_boxes",
+    "paste_outlines",
     "paste_points",
     "soft_labels",
 ]
@@ -344,3 +347,46 @@ def paste_points(
     mine = visible & ~inside
     theirs = visible.index_select(0, idx) & theirs_in
     return torch.cat([points, theirs_pts], dim=2), torch.cat([mine, theirs], dim=2)
+
+
+def paste_outlines(
+    outline: Tensor, used: Tensor, valid: Tensor, partner: Tensor, box: Tensor, size: Sequence[int]
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """:func:`paste_boxes` on box outlines: the partner's outlines are cut to the pasted rectangle (exact for
+    outlines a rotation left tilted), own outlines stay.
+
+    Args:
+        outline: (B, T, N, V, 2) corners; used: (B, T, N, V) bool; valid: (B, T, N) bool, the boxes present.
+        partner, box, size: as for :func:`paste_boxes`.
+
+    Returns:
+        (B, T, 2N, 4) boxes, their validity, (B, T, 2N, V, 2) outlines and their corners in use: own first.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.mix import paste_outlines
+        >>> from tempaug.functional.targets import box_outline
+        >>> outline, used = box_outline(torch.tensor([[0.0, 0, 2, 2], [2.0, 2, 4, 4]]).view(2, 1, 1, 4))
+        >>> boxes, ok, _, _ = paste_outlines(outline, used, torch.ones(2, 1, 1, dtype=torch.bool),
+        ...                                  torch.tensor([1, 0]), torch.tensor([[0, 1, 0, 3, 0, 3], [0, 0, 0, 0, 0, 0]]), (1, 4, 4))
+        >>> boxes[0, 0].tolist(), ok[0, 0].tolist()
+        ([[0.0, 0.0, 2.0, 2.0], [2.0, 2.0, 3.0, 3.0]], [False, True])
+    """
+    t = int(size[0])
+    box = box.to(outline.device)
+    idx = partner.to(outline.device)
+    lo, hi = outline_extent(outline, used)
+    own_boxes = torch.cat([lo, hi], dim=-1)
+    view = (-1, 1, 1)
+    y0, y1, x0, x1 = (box[:, k].to(outline.dtype).view(view) for k in (2, 3, 4, 5))
+    span = _in_span(box, t, valid)
+    hidden = span & (lo[..., 0] >= x0) & (hi[..., 0] <= x1) & (lo[..., 1] >= y0) & (hi[..., 1] <= y1)
+    rect = torch.stack([x0, y0, x1, y1], dim=-1)  # (B, 1, 1, 4)
+    theirs_outline, theirs_used = clip_outline(outline.index_select(0, idx), used.index_select(0, idx), rect)
+    theirs_boxes, theirs_ok = outline_boxes(theirs_outline, theirs_used, valid.index_select(0, idx) & span)
+    return (
+        torch.cat([own_boxes, theirs_boxes], dim=2),
+        torch.cat([valid & ~hidden, theirs_ok], dim=2),
+        torch.cat([outline, theirs_outline], dim=2),
+        torch.cat([used, theirs_used], dim=2),
+    )

@@ -126,45 +126,129 @@ def move_points(points: Tensor, matrix: Tensor) -> Tensor:
     return out.to(torch.float32).expand(b, t, *points.shape[2:]) if out.shape[1] != t else out.to(torch.float32)
 
 
-def _clipped_extent(quad: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor, Tensor]:
-    """Bounding box of the part of each convex quad (..., 4, 2) (corners in order) inside the frame [0, W] x [0, H].
+#: The most corners an outline keeps: a box's 4, and up to 4 more each time a frame's border cuts it. An outline
+#: that would need more is replaced by the corners of its bounding box (a looser, never a tighter, outline).
+OUTLINE_CORNERS = 12
 
-    The extreme points of a convex polygon cut to a rectangle are among its corners inside the frame, the
-    frame's corners inside it, and the crossings of its edges with the frame's edges. Returns (lo, hi) (..., 2)
-    and whether anything is inside (...,).
+
+def box_outline(boxes: Tensor) -> tuple[Tensor, Tensor]:
+    """The outline of (..., 4) ``xyxy`` boxes: (..., OUTLINE_CORNERS, 2) corners, in order, and which are used.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.targets import box_outline
+        >>> corners, used = box_outline(torch.tensor([0.0, 0.0, 2.0, 1.0]))
+        >>> corners[:4].tolist(), int(used.sum())
+        ([[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [0.0, 1.0]], 4)
+    """
+    x0, y0, x1, y1 = boxes.to(torch.float32).unbind(-1)
+    corners = torch.stack(
+        [torch.stack([x0, y0], -1), torch.stack([x1, y0], -1), torch.stack([x1, y1], -1), torch.stack([x0, y1], -1)],
+        dim=-2,
+    )
+    pad = corners.new_zeros((*corners.shape[:-2], OUTLINE_CORNERS - 4, 2))
+    used = torch.zeros((*corners.shape[:-2], OUTLINE_CORNERS), dtype=torch.bool, device=boxes.device)
+    used[..., :4] = True
+    return torch.cat([corners, pad], dim=-2), used
+
+
+def _clip_half(points: Tensor, used: Tensor, axis: int, bound: Tensor, keep_above: bool) -> tuple[Tensor, Tensor]:
+    """One step of Sutherland-Hodgman: the part of each convex outline on one side of ``x[axis] = bound``."""
+    v = points.shape[-2]
+    count = used.sum(-1, keepdim=True)
+    index = torch.arange(v, device=points.device).expand(used.shape)
+    following = torch.where(index + 1 < count, index + 1, torch.zeros_like(index))
+    nxt = points.gather(-2, following.unsqueeze(-1).expand(points.shape))
+    bound = bound.unsqueeze(-1)
+    side = (points[..., axis] - bound) if keep_above else (bound - points[..., axis])
+    side_next = (nxt[..., axis] - bound) if keep_above else (bound - nxt[..., axis])
+    inside, inside_next = side >= 0, side_next >= 0
+    step = nxt[..., axis] - points[..., axis]
+    frac = ((bound - points[..., axis]) / torch.where(step == 0, torch.ones_like(step), step)).clamp(0.0, 1.0)
+    crossing = points + frac.unsqueeze(-1) * (nxt - points)
+    crossing[..., axis] = bound.expand(crossing.shape[:-1])
+    keep = used & inside
+    cross = used & (inside != inside_next)
+    candidates = torch.stack([points, crossing], dim=-2).flatten(-3, -2)  # (..., 2V, 2): each corner, then its crossing
+    chosen = torch.stack([keep, cross], dim=-1).flatten(-2)
+    order = torch.sort((~chosen).to(torch.int8), dim=-1, stable=True).indices  # used ones first, in order
+    candidates = candidates.gather(-2, order.unsqueeze(-1).expand(candidates.shape))
+    chosen = chosen.gather(-1, order)
+    overflow = chosen[..., v:].any(-1)
+    points, used = candidates[..., :v, :], chosen[..., :v]
+    if bool(overflow.any()):  # more corners than kept: fall back to the bounding box of what was there
+        lo, hi = outline_extent(candidates, chosen)
+        box_points, box_used = box_outline(torch.cat([lo, hi], -1))
+        points = torch.where(overflow[..., None, None], box_points, points)
+        used = torch.where(overflow[..., None], box_used, used)
+    return points, used
+
+
+def clip_outline(points: Tensor, used: Tensor, rect: Tensor) -> tuple[Tensor, Tensor]:
+    """The part of each convex outline (..., V, 2) inside ``rect`` (..., 4) ``(x0, y0, x1, y1)`` (broadcast).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.targets import box_outline, clip_outline, outline_extent
+        >>> points, used = box_outline(torch.tensor([-2.0, 1.0, 3.0, 2.0]))
+        >>> clipped, kept = clip_outline(points, used, torch.tensor([0.0, 0.0, 4.0, 4.0]))
+        >>> [v.tolist() for v in outline_extent(clipped, kept)]
+        [[0.0, 1.0], [3.0, 2.0]]
+    """
+    rect = rect.to(points.dtype).expand(*points.shape[:-2], 4)
+    for axis, k, above in ((0, 0, True), (0, 2, False), (1, 1, True), (1, 3, False)):
+        points, used = _clip_half(points, used, axis, rect[..., k], above)
+    return points, used
+
+
+def outline_extent(points: Tensor, used: Tensor) -> tuple[Tensor, Tensor]:
+    """The bounding box of each outline: its (x0, y0) and (x1, y1), (..., 2) each (zeros for an empty one).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.targets import box_outline, outline_extent
+        >>> [v.tolist() for v in outline_extent(*box_outline(torch.tensor([1.0, 2.0, 3.0, 5.0])))]
+        [[1.0, 2.0], [3.0, 5.0]]
+    """
+    big = torch.finfo(points.dtype).max
+    mask = used.unsqueeze(-1)
+    lo = torch.where(mask, points, big).min(dim=-2).values
+    hi = torch.where(mask, points, -big).max(dim=-2).values
+    empty = ~used.any(-1, keepdim=True)
+    return torch.where(empty, 0.0, lo), torch.where(empty, 0.0, hi)
+
+
+def outline_boxes(points: Tensor, used: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
+    """``xyxy`` boxes (..., 4) bounding the outlines, and ``valid`` where something with an area is left.
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.targets import box_outline, outline_boxes
+        >>> outline_boxes(*box_outline(torch.tensor([1.0, 2.0, 3.0, 5.0])), torch.tensor(True))[0].tolist()
+        [1.0, 2.0, 3.0, 5.0]
+    """
+    lo, hi = outline_extent(points, used)
+    keep = valid & (used.sum(-1) >= 3) & (hi[..., 0] - lo[..., 0] > 1e-6) & (hi[..., 1] - lo[..., 1] > 1e-6)
+    boxes = torch.cat([lo, hi], dim=-1)
+    return torch.where(keep.unsqueeze(-1), boxes, torch.zeros_like(boxes)), keep
+
+
+def move_outline(points: Tensor, used: Tensor, matrix: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
+    """Move (B, T, N, V, 2) outlines through a space map and cut them to the output frame of ``size`` (H, W).
+
+    Example:
+        >>> import torch
+        >>> from tempaug.functional.targets import box_outline, move_outline, outline_extent
+        >>> from tempaug.functional.geometric import flip_matrix
+        >>> points, used = box_outline(torch.tensor([[[[0.0, 0.0, 2.0, 4.0]]]]))
+        >>> moved, kept = move_outline(points, used, flip_matrix(True, (4, 8), 1), (4, 8))
+        >>> [v.flatten().tolist() for v in outline_extent(moved, kept)]
+        [[6.0, 0.0], [8.0, 4.0]]
     """
     h, w = size
-    big = torch.finfo(quad.dtype).max
-    candidates, keep = [], []
-    inside = (quad[..., 0] >= 0) & (quad[..., 0] <= w) & (quad[..., 1] >= 0) & (quad[..., 1] <= h)
-    candidates.append(quad)
-    keep.append(inside)
-    # frame corners inside the quad: on the same side of all four edges
-    start, stop = quad, quad.roll(-1, dims=-2)
-    edge = stop - start  # (..., 4, 2)
-    frame = torch.tensor([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]], dtype=quad.dtype, device=quad.device)
-    rel = frame.view(*([1] * (quad.dim() - 2)), 1, 4, 2) - start.unsqueeze(-2)  # (..., 4 edges, 4 corners, 2)
-    cross = edge[..., 0:1] * rel[..., 1] - edge[..., 1:2] * rel[..., 0]  # (..., 4, 4)
-    within = (cross >= -1e-6).all(dim=-2) | (cross <= 1e-6).all(dim=-2)
-    candidates.append(frame.expand(*quad.shape[:-2], 4, 2))
-    keep.append(within)
-    # crossings of the quad's edges with the frame's four lines
-    for axis, value, other_max in ((0, 0.0, h), (0, float(w), h), (1, 0.0, w), (1, float(h), w)):
-        d = edge[..., axis]
-        safe = torch.where(d.abs() > 1e-12, d, torch.ones_like(d))
-        u = (value - start[..., axis]) / safe
-        point = start + u.unsqueeze(-1) * edge
-        other = point[..., 1 - axis]
-        hit = (d.abs() > 1e-12) & (u >= 0) & (u <= 1) & (other >= 0) & (other <= other_max)
-        point = point.clone()
-        point[..., axis] = value
-        candidates.append(point)
-        keep.append(hit)
-    points = torch.cat(candidates, dim=-2)
-    ok = torch.cat(keep, dim=-1).unsqueeze(-1)
-    lo = torch.where(ok, points, big).min(dim=-2).values
-    hi = torch.where(ok, points, -big).max(dim=-2).values
-    return lo, hi, ok.squeeze(-1).any(dim=-1)
+    moved = move_points(points, matrix)
+    frame = torch.tensor([0.0, 0.0, float(w), float(h)], device=points.device)
+    return clip_outline(moved, used, frame)
 
 
 def move_boxes(boxes: Tensor, valid: Tensor, matrix: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
@@ -172,7 +256,8 @@ def move_boxes(boxes: Tensor, valid: Tensor, matrix: Tensor, size: tuple[int, in
 
     Each box becomes the bounding box of the part of its moved outline that lies inside the frame (exact for
     rotations cut by the border, not just the moved corners clipped); ``valid`` (B, T, N) turns False where
-    nothing of a box, or only a line, is left inside.
+    nothing of a box, or only a line, is left inside. Inside a pipeline the outline itself travels from op to op
+    (see :func:`move_outline`), so two rotations in a row do not grow the box.
 
     Example:
         >>> import torch
@@ -184,19 +269,8 @@ def move_boxes(boxes: Tensor, valid: Tensor, matrix: Tensor, size: tuple[int, in
         >>> moved.tolist(), valid.tolist()
         ([[[[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 2.0, 2.0]]]], [[[False, True]]])
     """
-    h, w = size
-    x0, y0, x1, y1 = boxes.unbind(-1)
-    corners = torch.stack(
-        [torch.stack([x0, y0], -1), torch.stack([x1, y0], -1), torch.stack([x1, y1], -1), torch.stack([x0, y1], -1)],
-        dim=-2,
-    )  # (B, T, N, 4, 2), in order around the box
-    moved = move_points(corners, matrix).to(torch.float64)
-    lo, hi, any_inside = _clipped_extent(moved, size)
-    keep = valid & any_inside & (hi[..., 0] - lo[..., 0] > 1e-6) & (hi[..., 1] - lo[..., 1] > 1e-6)
-    out = torch.cat([lo, hi], dim=-1).clamp(min=0)
-    out = torch.minimum(out, torch.tensor([w, h, w, h], dtype=out.dtype, device=out.device))
-    out = torch.where(keep.unsqueeze(-1), out, torch.zeros_like(out))
-    return out.to(torch.float32), keep
+    points, used = move_outline(*box_outline(boxes), matrix, size)
+    return outline_boxes(points, used, valid)
 
 
 def move_keypoints(

@@ -483,6 +483,11 @@ class MixUp(_AlphaMixer[MixUpParams]):
             changes["boxes"], changes["box_valid"] = kernels.blend_targets(
                 targets.boxes, targets.box_valid, partner, own
             )
+            if targets.outline is not None and targets.outline_used is not None:
+                changes["outline"] = torch.cat([targets.outline, targets.outline.index_select(0, partner)], dim=2)
+                changes["outline_used"] = torch.cat(
+                    [targets.outline_used, targets.outline_used.index_select(0, partner)], dim=2
+                )
         if targets.keypoints is not None and targets.keypoint_visible is not None:
             changes["keypoints"], changes["keypoint_visible"] = kernels.blend_targets(
                 targets.keypoints, targets.keypoint_visible, partner, own
@@ -537,9 +542,9 @@ class _BoxMixer(_AlphaMixer[BoxMixParams]):
         own, taken = kernels.box_weights(box, size)
         assert targets.label is not None
         changes: dict[str, Tensor] = {"label": kernels.mix_labels(targets.label, partner, own, taken)}
-        if targets.boxes is not None and targets.box_valid is not None:
-            changes["boxes"], changes["box_valid"] = kernels.paste_boxes(
-                targets.boxes, targets.box_valid, partner, box, size
+        if targets.outline is not None and targets.outline_used is not None and targets.box_valid is not None:
+            changes["boxes"], changes["box_valid"], changes["outline"], changes["outline_used"] = (
+                kernels.paste_outlines(targets.outline, targets.outline_used, targets.box_valid, partner, box, size)
             )
         if targets.keypoints is not None and targets.keypoint_visible is not None:
             changes["keypoints"], changes["keypoint_visible"] = kernels.paste_points(
