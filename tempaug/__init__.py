@@ -10,7 +10,6 @@ Example:
     True
 """
 
-
 from . import ops as _ops
 from .core import (
     FORMAT_VERSION,

@@ -215,9 +215,7 @@ class Targets:
     def tensors(self) -> dict[str, Tensor]:
         """Every tensor field by name."""
         return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if isinstance(getattr(self, f.name), Tensor)
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), Tensor)
         }
 
     def select(self, index: Tensor) -> Targets:
@@ -279,8 +277,13 @@ def _check_tensor(owner: str, key: str, value: Any, dims: int, lifted: bool, vid
         raise DTypeError(f"{owner}: {key} must be a tensor, got {type(value).__name__}")
     want = dims + (0 if lifted else 1)
     if value.dim() != want:
-        layout = {"boxes": "T, N, 4", "box_valid": "T, N", "keypoints": "T, N, K, 2", "keypoint_visible": "T, N, K",
-                  "mask": "T, M, H, W"}[key]
+        layout = {
+            "boxes": "T, N, 4",
+            "box_valid": "T, N",
+            "keypoints": "T, N, K, 2",
+            "keypoint_visible": "T, N, K",
+            "mask": "T, M, H, W",
+        }[key]
         lead = "" if lifted else "B, "
         raise TargetsError(
             f"{owner}: {key} must have shape ({lead}{layout}), got {tuple(value.shape)} for a video of shape "
@@ -289,7 +292,9 @@ def _check_tensor(owner: str, key: str, value: Any, dims: int, lifted: bool, vid
     return value if not lifted else value.unsqueeze(0)
 
 
-def _segments_in(owner: str, raw: Any, batch: int, lifted: bool, fps: float | None) -> tuple[Tensor, Tensor, Tensor, tuple[Any, ...]]:
+def _segments_in(
+    owner: str, raw: Any, batch: int, lifted: bool, fps: float | None
+) -> tuple[Tensor, Tensor, Tensor, tuple[Any, ...]]:
     per_sample = [raw] if lifted else raw
     if not isinstance(per_sample, Sequence) or isinstance(per_sample, (str, bytes)) or len(per_sample) != batch:
         raise TargetsError(
@@ -307,7 +312,9 @@ def _segments_in(owner: str, raw: Any, batch: int, lifted: bool, fps: float | No
             if not isinstance(item, Sequence) or isinstance(item, (str, bytes)) or len(item) != 3:
                 raise TargetsError(f"{owner}: segments[{i}] must be (start, end, label), got {item!r:.60}")
             start, end, name = item
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (start, end)):
+            if not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (start, end)
+            ):
                 raise TargetsError(f"{owner}: segments[{i}] has a start or end that is not a finite number: {item!r}")
             if end < start:
                 raise TargetsError(f"{owner}: segments[{i}] ends before it starts: {item!r}")
@@ -411,7 +418,9 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
         kind, keys, extra = "dict", tuple(value), ()
     else:
         check_clip(value, owner)  # raises, naming the type and the way in for numpy arrays
-        raise DTypeError(f"{owner}: expected a tensor, a tempaug.Sample or a dict with a 'video' key")  # pragma: no cover
+        raise DTypeError(
+            f"{owner}: expected a tensor, a tempaug.Sample or a dict with a 'video' key"
+        )  # pragma: no cover
     video = _field(value, "video")
     check_clip(video, f"{owner}: video")
     lifted = video.dim() == 4
@@ -434,12 +443,12 @@ def unpack(value: Any, owner: str) -> tuple[Tensor, Targets | None, Form]:
         if isinstance(label_raw, bool) or not isinstance(label_raw, (int, Tensor)):
             raise DTypeError(f"{owner}: label must be an int or a tensor, got {type(label_raw).__name__}")
         label_kind = "int" if isinstance(label_raw, int) else "tensor"
-        label = torch.as_tensor(label_raw, device=device)
-        label = _check_label(owner, label, lifted, shape)
+        given = torch.as_tensor(label_raw, device=device)
+        label = _check_label(owner, given, lifted, shape)
         label = label.unsqueeze(0) if lifted else label
         if label.shape[0] != b:
             raise TargetsError(
-                f"{owner}: label of shape {tuple(label_raw.shape)} holds {label.shape[0]} label(s), but the video of "
+                f"{owner}: label of shape {tuple(given.shape)} holds {label.shape[0]} label(s), but the video of "
                 f"shape {shape} has {b} samples"
             )
 

@@ -88,7 +88,9 @@ def box_matrix(boxes: Tensor, size: tuple[int, int]) -> Tensor:
     return m
 
 
-def flip_matrix(horizontal: bool, size: tuple[int, int], batch: int, device: torch.device | str | None = None) -> Tensor:
+def flip_matrix(
+    horizontal: bool, size: tuple[int, int], batch: int, device: torch.device | str | None = None
+) -> Tensor:
     """(batch, 1, 3, 3) maps that mirror a frame of ``size`` (H, W) left-right or top-bottom.
 
     Example:
@@ -103,9 +105,7 @@ def flip_matrix(horizontal: bool, size: tuple[int, int], batch: int, device: tor
     return m
 
 
-def affine_matrix(
-    angle: Tensor, translate: Tensor, scale: Tensor, shear: Tensor, size: tuple[int, int]
-) -> Tensor:
+def affine_matrix(angle: Tensor, translate: Tensor, scale: Tensor, shear: Tensor, size: tuple[int, int]) -> Tensor:
     """Output-to-input maps of an affine transform about the frame centre (torchvision's conventions).
 
     Args:
@@ -130,7 +130,8 @@ def affine_matrix(
     cos_a, sin_a = torch.cos(a), torch.sin(a)
     rot = torch.stack([torch.stack([cos_a, sin_a], -1), torch.stack([-sin_a, cos_a], -1)], -2)
     shr = torch.stack(
-        [torch.stack([torch.ones_like(sx), torch.tan(sx)], -1), torch.stack([torch.tan(sy), torch.ones_like(sy)], -1)], -2
+        [torch.stack([torch.ones_like(sx), torch.tan(sx)], -1), torch.stack([torch.tan(sy), torch.ones_like(sy)], -1)],
+        -2,
     )
     lin = scale[..., None, None].to(torch.float32) * (rot @ shr)
     forward = torch.zeros(*angle.shape, 3, 3, dtype=torch.float32, device=angle.device)
@@ -199,7 +200,9 @@ def _resize(frames: Tensor, size: tuple[int, int], antialias: bool) -> Tensor:
     return out.to(dtype) if out.dtype != dtype else out
 
 
-def _crop_one(x: Tensor, box: list[int], flip: list[bool], size: tuple[int, int], fill: float, antialias: bool) -> Tensor:
+def _crop_one(
+    x: Tensor, box: list[int], flip: list[bool], size: tuple[int, int], fill: float, antialias: bool
+) -> Tensor:
     """x: (N, T, C, H, W) sharing one box; slicing (a view when inside the frame), padding, resize, flips."""
     h, w = x.shape[-2:]
     x0, y0, x1, y1 = box

@@ -273,9 +273,7 @@ def move_boxes(boxes: Tensor, valid: Tensor, matrix: Tensor, size: tuple[int, in
     return outline_boxes(points, used, valid)
 
 
-def move_keypoints(
-    points: Tensor, visible: Tensor, matrix: Tensor, size: tuple[int, int]
-) -> tuple[Tensor, Tensor]:
+def move_keypoints(points: Tensor, visible: Tensor, matrix: Tensor, size: tuple[int, int]) -> tuple[Tensor, Tensor]:
     """Move (B, T, N, K, 2) keypoints through a space map; those that leave the (H, W) frame become invisible.
 
     Example:

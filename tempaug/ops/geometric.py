@@ -46,7 +46,12 @@ __all__ = [
 
 def _size_pair(op: str, arg: str, size: int | Sequence[int]) -> tuple[int, int]:
     if isinstance(size, bool) or not (
-        isinstance(size, int) or (isinstance(size, Sequence) and len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in size))
+        isinstance(size, int)
+        or (
+            isinstance(size, Sequence)
+            and len(size) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+        )
     ):
         raise InvalidArgumentError(f"{op}: {arg} must be an int or an (h, w) pair of ints, got {size!r}", arg=arg)
     pair = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
@@ -462,7 +467,9 @@ class RandomAffineParams(GeometricParams):
     shear: Tensor
 
 
-def _symmetric(op: str, arg: str, value: float | Sequence[float] | None, low: float | None = None) -> tuple[float, float]:
+def _symmetric(
+    op: str, arg: str, value: float | Sequence[float] | None, low: float | None = None
+) -> tuple[float, float]:
     if value is None:
         return (0.0, 0.0)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -508,14 +515,18 @@ class RandomAffine(GeometricTransform[RandomAffineParams]):
         self.degrees = degrees if isinstance(degrees, (int, float)) else tuple(self._degrees)
         if translate is not None:
             if not isinstance(translate, Sequence) or len(translate) != 2:
-                raise InvalidArgumentError(f"{self.name}: translate must be an (fx, fy) pair, got {translate!r}", arg="translate")
+                raise InvalidArgumentError(
+                    f"{self.name}: translate must be an (fx, fy) pair, got {translate!r}", arg="translate"
+                )
             fx = check_range(self.name, "translate", float(translate[0]), low=0.0, high=1.0)[0]
             fy = check_range(self.name, "translate", float(translate[1]), low=0.0, high=1.0)[0]
             self._translate = (fx, fy)
             self.translate: tuple[float, float] | None = (fx, fy)
         else:
             self._translate, self.translate = (0.0, 0.0), None
-        self._scale = check_range(self.name, "scale", scale, low=0.0, low_open=True) if scale is not None else (1.0, 1.0)
+        self._scale = (
+            check_range(self.name, "scale", scale, low=0.0, low_open=True) if scale is not None else (1.0, 1.0)
+        )
         self.scale = tuple(self._scale) if scale is not None else None
         self._shear = _symmetric(self.name, "shear", shear)
         self.shear = shear if shear is None or isinstance(shear, (int, float)) else tuple(self._shear)
@@ -525,8 +536,12 @@ class RandomAffine(GeometricTransform[RandomAffineParams]):
     @property
     def reads_outside(self) -> bool:
         """False only when the op can only zoom in about the centre (no rotation, shift or shear)."""
-        return not (self._degrees == (0.0, 0.0) and self._translate == (0.0, 0.0) and self._shear == (0.0, 0.0)
-                    and self._scale[0] >= 1.0)
+        return not (
+            self._degrees == (0.0, 0.0)
+            and self._translate == (0.0, 0.0)
+            and self._shear == (0.0, 0.0)
+            and self._scale[0] >= 1.0
+        )
 
     def _matrices(self, shape: Shape, generator: torch.Generator | None) -> tuple[Tensor, dict[str, Tensor]]:
         b, t, _, h, w = shape

@@ -531,7 +531,9 @@ class _BoxMixer(_AlphaMixer[BoxMixParams]):
 
     def _apply(self, x: Tensor, params: BoxMixParams) -> Tensor:
         box = self._box(params)
-        if box.device.type == "cpu" and not bool(((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]) & (box[:, 5] > box[:, 4])).any()):
+        if box.device.type == "cpu" and not bool(
+            ((box[:, 1] > box[:, 0]) & (box[:, 3] > box[:, 2]) & (box[:, 5] > box[:, 4])).any()
+        ):
             return x
         return kernels.paste_box(x, params.partner, box)
 
