@@ -41,7 +41,7 @@ __all__ = ["ShardLoader", "make_loader"]
 ON_ERROR = ("raise", "skip")
 
 
-def _unchanged(item: Delivery) -> Delivery:
+def _unchanged(item: Any) -> Any:
     """The DataLoader's collate_fn: the workers have batched already."""
     return item
 

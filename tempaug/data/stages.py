@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import torch
@@ -156,7 +156,9 @@ def _fail(message: str, on_error: str, tally: SkipTally, error: type[Exception] 
     tally.add(message)
 
 
-def _read_shard(url: str, expected: int | None, tally: SkipTally, on_error: str) -> Iterator[dict[str, Any]]:
+def _read_shard(
+    url: str, expected: int | None, tally: SkipTally, on_error: str
+) -> Generator[dict[str, Any], None, int]:
     """The raw samples of one shard; returns how many it yielded."""
     from webdataset import gopen
     from webdataset.tariterators import tar_file_iterator

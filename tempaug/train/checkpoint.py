@@ -52,7 +52,7 @@ def capture_rng() -> dict[str, Any]:
         >>> state = capture_rng(); a = torch.rand(1); restore_rng(state); torch.equal(a, torch.rand(1))
         True
     """
-    np_state = np.random.get_state()
+    np_state: Any = np.random.get_state()
     return {
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],

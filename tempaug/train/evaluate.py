@@ -100,7 +100,7 @@ def rcgan_gif_rows(real: Tensor, labels: Tensor, samples: Tensor) -> tuple[Tenso
     return rows, samples
 
 
-def _predict(model: nn.Module, cfg: TrainConfig, clips: Tensor) -> dict[str, Any]:
+def _predict(model: Any, cfg: TrainConfig, clips: Tensor) -> dict[str, Any]:
     context, target = clips[:, : cfg.context], clips[:, cfg.context : cfg.context + cfg.horizon]
     preds = []
     for start in range(0, len(clips), cfg.batch_size):
@@ -141,7 +141,7 @@ def _probe(
     return probe, labels
 
 
-def _generate(model: nn.Module, labels: Tensor, length: int, seed: int, batch_size: int) -> Tensor:
+def _generate(model: Any, labels: Tensor, length: int, seed: int, batch_size: int) -> Tensor:
     gen = torch.Generator().manual_seed(seed)
     parts = [
         model.generate(labels[i : i + batch_size], length=length, generator=gen)
@@ -151,7 +151,7 @@ def _generate(model: nn.Module, labels: Tensor, length: int, seed: int, batch_si
 
 
 def _rcgan_scores(
-    model: nn.Module, cfg: TrainConfig, out: Path, test: Tensor, test_labels: Tensor, info: Any, log: Any
+    model: Any, cfg: TrainConfig, out: Path, test: Tensor, test_labels: Tensor, info: Any, log: Any
 ) -> dict[str, Any]:
     num_classes = int(model.num_classes)
     device = next(model.parameters()).device
@@ -201,7 +201,7 @@ def _rcgan_scores(
     }
 
 
-def framegan_samples(model: nn.Module, cfg: TrainConfig, test: Tensor, test_labels: Tensor) -> dict[str, Any]:
+def framegan_samples(model: Any, cfg: TrainConfig, test: Tensor, test_labels: Tensor) -> dict[str, Any]:
     """A FrameGAN's evaluation: one frame generated per class (seeded by ``cfg.seed``) beside the first frame of a
     real ``test`` clip of that class, as T=1 clips for ``eval.gif``; no scores.
 
@@ -237,9 +237,7 @@ def confusion_matrix(pred: Tensor, labels: Tensor, num_classes: int) -> Tensor:
 
 
 @torch.no_grad()
-def classifier_scores(
-    model: nn.Module, clips: Tensor, labels: Tensor, out: Path, batch_size: int = 64
-) -> dict[str, Any]:
+def classifier_scores(model: Any, clips: Tensor, labels: Tensor, out: Path, batch_size: int = 64) -> dict[str, Any]:
     """A classifier's evaluation on float ``clips`` and their class ``labels``: accuracy, balanced accuracy and the
     confusion matrix, drawn into ``out/confusion.png``.
 

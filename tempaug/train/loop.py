@@ -118,7 +118,7 @@ class LossModule(nn.Module):
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        self.model = model
+        self.model: Any = model  # a model with loss(clips, labels)
 
     def forward(self, clips: Tensor, labels: Tensor) -> tuple[Tensor, dict[str, Any]]:
         return self.model.loss(clips, labels)
@@ -137,7 +137,7 @@ class Stepper:
 
     def __init__(
         self,
-        model: nn.Module,
+        model: Any,
         lr: float,
         weight_decay: float = 0.0,
         amp: bool = False,
@@ -192,8 +192,8 @@ def batches(loader: Any, state: RunState, max_epochs: int) -> Iterator[tuple[Ten
         state.batch_in_epoch = 0
 
 
-def resume_from(path: str, kind: str) -> dict[str, Any]:
-    """The checkpoint of a run folder (its ``last.pt``) or a checkpoint file."""
+def resume_from(path: str, kind: str | None) -> dict[str, Any]:
+    """The checkpoint of a run folder (its ``last.pt``) or a checkpoint file (of any kind when ``kind`` is None)."""
     target = Path(path)
     if target.is_dir():
         target = target / "last.pt"

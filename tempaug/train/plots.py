@@ -58,7 +58,7 @@ def _fmt(v: float) -> str:
 
 
 def loss_curves_png(
-    history: Mapping[str, Sequence[tuple[int, float]]],
+    history: Mapping[str, Sequence[tuple[float, float]]],
     path: str | os.PathLike[str],
     title: str = "",
     xlabel: str = "step",

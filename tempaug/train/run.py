@@ -175,7 +175,11 @@ def _train(cfg: TrainConfig, ctx: DistContext) -> dict[str, Any]:
         if state.step >= total:
             break  # before the next batch is drawn, so a resume starts at the batch after this one
     progress.close()
-    record = {"step": state.step, "train_seconds": round(time.perf_counter() - start, 2), "ranks": ctx.world_size}
+    record: dict[str, Any] = {
+        "step": state.step,
+        "train_seconds": round(time.perf_counter() - start, 2),
+        "ranks": ctx.world_size,
+    }
     if not ctx.is_main:
         return {**record, "history": state.history}
     checkpoint(out, cfg, stepper, state, pipeline, model, shape)
